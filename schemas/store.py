@@ -1,0 +1,111 @@
+"""The published store of CONTRACT §3: one model per table, zone and partitioning beside it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.codes import EnrollmentStatus, Scheme, Sex
+from schemas.findings import FindingType, ResolutionRule
+
+
+class StoreTable(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    zone: ClassVar[str]  # "analytics" (pseudonymous) or "restricted" (personal data)
+    table: ClassVar[str]
+    partition_by: ClassVar[tuple[str, ...]] = ()
+    sort_by: ClassVar[tuple[str, ...]] = ()
+
+
+class Person(StoreTable):
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "persons"
+    partition_by: ClassVar = ("hukou_province",)
+    sort_by: ClassVar = ("person_id",)
+
+    person_id: str
+    birth_year: int | None
+    sex: Sex | None
+    hukou_region_code: str | None
+    hukou_province: str | None
+    alive: bool
+    sources: list[str]
+    n_records: int
+
+
+class PersonRecord(StoreTable):
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "person_records"
+    partition_by: ClassVar = ("source",)
+    sort_by: ClassVar = ("person_id",)
+
+    source: str
+    record_key: str
+    person_id: str
+    match_probability: float | None  # null when joined by exact identifier or alone
+    batch: str
+
+
+class Enrollment(StoreTable):
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "enrollments"
+    partition_by: ClassVar = ("coverage_year",)
+    sort_by: ClassVar = ("insured_province", "person_id")
+
+    person_id: str
+    record_key: str
+    scheme: Scheme
+    coverage_year: int
+    insured_region_code: str
+    insured_province: str
+    status: EnrollmentStatus
+
+
+class Finding(StoreTable):
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "findings"
+    partition_by: ClassVar = ("coverage_year", "finding_type")
+    sort_by: ClassVar = ("person_id",)
+
+    finding_id: str
+    finding_type: FindingType
+    person_id: str
+    coverage_year: int
+    record_keys: list[str]
+    min_match_probability: float | None
+    keep_record_key: str | None
+    resolution_rule: ResolutionRule | None
+    first_seen_snapshot: str
+
+
+class Identity(StoreTable):
+    zone: ClassVar[str] = "restricted"
+    table: ClassVar[str] = "identities"
+    sort_by: ClassVar = ("person_id",)
+
+    person_id: str
+    id_number: str | None  # normalised
+    name: str | None
+    birth_date: date | None
+    sex: Sex | None
+    id_number_variants: list[str]
+    name_variants: list[str]
+
+
+class Quarantine(StoreTable):
+    zone: ClassVar[str] = "restricted"
+    table: ClassVar[str] = "quarantine"
+    sort_by: ClassVar = ("source", "batch", "file", "line")
+
+    source: str
+    batch: str
+    file: str
+    line: int
+    reason: str
+    raw: str
+
+
+STORE_TABLES: tuple[type[StoreTable], ...] = (Person, PersonRecord, Enrollment, Finding, Identity, Quarantine)
