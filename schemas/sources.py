@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar
 
+import polars as pl
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 
 from schemas.codes import (
@@ -80,6 +81,15 @@ class SourceRecord(BaseModel):
         if column.kind is Kind.AMOUNT:
             return parse_amount(value)
         return None if value is None else str(value)
+
+    @classmethod
+    def record_key_expr(cls) -> pl.Expr:
+        """The same rule as a polars expression over trimmed, canonical columns (bulk work)."""
+        parts = []
+        for field, width in cls.KEY_PARTS:
+            text = pl.col(field).cast(pl.String).str.strip_chars()
+            parts.append(text.str.slice(0, width) if width else text)
+        return pl.concat_str(parts, separator="|").alias("record_key")
 
     def record_key(self) -> str:
         parts = []

@@ -1,0 +1,1 @@
+"""Standardisation of identities and the Splink linkage model."""
