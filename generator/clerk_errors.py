@@ -49,17 +49,15 @@ import numpy as np
 import polars as pl
 
 from generator.config import ClerkErrorRates
+from generator.names import COMPOUND_SURNAMES, MIDDLE_DOT
 from schemas.codes import CHINESE, Sex, spellings
 from schemas.derive import Column, columns
 from schemas.fields import Kind
 from schemas.sources import SOURCES
 
-MIDDLE_DOT = "\u00b7"
 # How a minority name's separator is mistyped ('' = dropped); CONTRACT §1 lists these forms.
 DOT_VARIANTS = ("\u2022", "\uff0e", ".", "\u30fb", "")
 SPACES = (" ", "\u3000")  # inner spaces a clerk types: ASCII or ideographic
-_COMPOUND = "欧阳司马诸葛上官司徒东方皇甫夏侯尉迟公孙慕容长孙宇文令狐"
-COMPOUND_SURNAMES = tuple(_COMPOUND[i : i + 2] for i in range(0, len(_COMPOUND), 2))
 DATE_VARIANT_FORMATS = ("%Y%m%d", "%Y/%m/%d", "%Y/%-m/%-d")
 ISO_FORMAT = "%Y-%m-%d"
 ID_DIGIT_ERRORS = ("id_typo", "id_transposition", "id_legacy_15", "id_missing")  # mutually exclusive
@@ -312,7 +310,9 @@ def _name_homophone(
         return nothing
     counts = table.select("char", "n").unique("char")
     sub = pl.DataFrame({"row": rows, "name": s.gather(rows)}).with_columns(
-        given_from=pl.when(pl.col("name").str.slice(0, 2).is_in(COMPOUND_SURNAMES)).then(2).otherwise(1),
+        given_from=pl.when(pl.col("name").str.slice(0, 2).is_in(sorted(COMPOUND_SURNAMES)))
+        .then(2)
+        .otherwise(1),
         char=pl.col("name").str.split(""),
     )
     sub = sub.with_columns(pos=pl.int_ranges(pl.col("char").list.len())).explode("char", "pos")

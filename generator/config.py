@@ -46,8 +46,16 @@ DEFAULT_ERRORS: dict[str, ClerkErrorRates] = {
     "tax": _rates(id_typo=0.004, id_transposition=0.003, id_missing=0.005, name_homophone=0.012),
     # The hukou register is the cleanest source: it issues the numbers.
     "public_security": _rates(
-        id_typo=0.0, id_transposition=0.0, id_fullwidth=0.0, id_spaces=0.0, id_legacy_15=0.0,
-        id_missing=0.0, name_homophone=0.0, name_traditional=0.001, name_spaces=0.002, id_lowercase_x=0.1,
+        id_typo=0.0,
+        id_transposition=0.0,
+        id_fullwidth=0.0,
+        id_spaces=0.0,
+        id_legacy_15=0.0,
+        id_missing=0.0,
+        name_homophone=0.0,
+        name_traditional=0.001,
+        name_spaces=0.002,
+        id_lowercase_x=0.1,
     ),
     # School rosters: many pupils without a number on file, more hand-typing.
     "education": _rates(id_missing=0.08, id_typo=0.01, id_transposition=0.006, name_homophone=0.012),

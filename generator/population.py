@@ -27,7 +27,9 @@ def counties_of(provinces: list[str], per_province: int = 24) -> dict[str, np.nd
     """A fixed set of county codes per province (the first ones in code order: deterministic)."""
     table = current_counties()
     return {
-        p: np.asarray(table.filter(pl.col("province_code") == p)["code"].head(per_province).to_list(), dtype=object)
+        p: np.asarray(
+            table.filter(pl.col("province_code") == p)["code"].head(per_province).to_list(), dtype=object
+        )
         for p in provinces
     }
 
@@ -75,7 +77,9 @@ def build_population(config: WorldConfig, rng: np.random.Generator) -> pl.DataFr
     counties = counties_of(provinces)
     abolished = abolished_counties(provinces)
 
-    province = np.asarray(provinces, dtype=object)[rng.choice(len(provinces), size=n, p=weights / weights.sum())]
+    province = np.asarray(provinces, dtype=object)[
+        rng.choice(len(provinces), size=n, p=weights / weights.sum())
+    ]
     # Counties within a province follow a skewed (Zipf-like) size distribution.
     zipf = 1.0 / np.arange(1, 25)
     hukou = np.empty(n, dtype=object)
@@ -111,8 +115,9 @@ def build_population(config: WorldConfig, rng: np.random.Generator) -> pl.DataFr
     seq[second] = np.where(same_sex, seq[first] + 2, seq[first] + 1) % 996
     given = sample_given(rng, male[second])
     shares_char = (rng.random(n_pairs) < 0.5) & (surname[first] != "")
-    first_given = np.asarray([nm[len(sn) : len(sn) + 1] for nm, sn in zip(name[first], surname[first], strict=True)],
-                             dtype=object)
+    first_given = np.asarray(
+        [nm[len(sn) : len(sn) + 1] for nm, sn in zip(name[first], surname[first], strict=True)], dtype=object
+    )
     twin_given = np.where(shares_char, first_given + np.asarray([g[-1] for g in given], dtype=object), given)
     name[second] = np.where(surname[first] != "", surname[first] + twin_given, name[second])
     surname[second] = np.where(surname[first] != "", surname[first], surname[second])
@@ -131,7 +136,8 @@ def build_population(config: WorldConfig, rng: np.random.Generator) -> pl.DataFr
         key = _make_keys(birth_region, birth_days, seq)
 
     person_key = np.asarray([f"P{i:08d}" for i in range(n)], dtype=object)
-    twin_key = np.where(twin_of == None, None, person_key[np.where(twin_of == None, 0, twin_of).astype(np.int64)])  # noqa: E711
+    no_twin = pd_isnull(twin_of)
+    twin_key = np.where(no_twin, None, person_key[np.where(no_twin, 0, twin_of).astype(np.int64)])
     birth = EPOCH + birth_days.astype("timedelta64[D]")
     return pl.DataFrame(
         {
@@ -144,10 +150,15 @@ def build_population(config: WorldConfig, rng: np.random.Generator) -> pl.DataFr
             "province": province,
             "hukou_region_code": hukou,
             "birth_region_code": birth_region,
-            "twin_of": twin_key,
+            "twin_of": pl.Series(twin_key.tolist(), dtype=pl.String),
         },
-        schema_overrides={"birth_date": pl.Date, "twin_of": pl.String},
+        schema_overrides={"birth_date": pl.Date},
     )
+
+
+def pd_isnull(values: np.ndarray) -> np.ndarray:
+    """Element-wise `is None` for an object array."""
+    return np.frompyfunc(lambda v: v is None, 1, 1)(values).astype(bool)
 
 
 def _make_keys(region: np.ndarray, days: np.ndarray, seq: np.ndarray) -> np.ndarray:

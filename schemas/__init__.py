@@ -1,4 +1,4 @@
-"""The data contracts (CONTRACT.md) in code: sources in, findings and store out, and the truth of a generated world."""
+"""The data contracts (CONTRACT.md) in code: sources in, findings and store out, generated truth."""
 
 from schemas.codes import (
     AssistanceStatus,
@@ -11,7 +11,14 @@ from schemas.codes import (
     Stage,
     StudentStatus,
 )
-from schemas.derive import arrow_schema, column_names, columns, header_aliases, polars_schema, required_columns
+from schemas.derive import (
+    arrow_schema,
+    column_names,
+    columns,
+    header_aliases,
+    polars_schema,
+    required_columns,
+)
 from schemas.fields import Kind
 from schemas.findings import FindingType, ResolutionRule
 from schemas.sources import (

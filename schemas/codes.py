@@ -83,23 +83,38 @@ CHINESE: dict[type[StrEnum], dict[str, str]] = {
     StudentStatus: {"enrolled": "在读", "graduated": "毕业", "withdrawn": "退学", "transferred": "转出"},
     Stage: {},
     AssistanceType: {
-        "dibao": "低保", "tekun": "特困", "orphan": "孤儿", "disabled": "重度残疾",
-        "low_income": "低保边缘", "relapse_risk": "防返贫监测",
+        "dibao": "低保",
+        "tekun": "特困",
+        "orphan": "孤儿",
+        "disabled": "重度残疾",
+        "low_income": "低保边缘",
+        "relapse_risk": "防返贫监测",
     },
     AssistanceStatus: {"active": "在保", "exited": "退出"},
 }
 
 # Sex: 1/男/M male, 2/女/F female; 0/9/empty unknown (stored as null).
 SEX_SPELLINGS: dict[str, Sex | None] = {
-    "1": Sex.MALE, "男": Sex.MALE, "m": Sex.MALE, "male": Sex.MALE,
-    "2": Sex.FEMALE, "女": Sex.FEMALE, "f": Sex.FEMALE, "female": Sex.FEMALE,
-    "0": None, "9": None,
+    "1": Sex.MALE,
+    "男": Sex.MALE,
+    "m": Sex.MALE,
+    "male": Sex.MALE,
+    "2": Sex.FEMALE,
+    "女": Sex.FEMALE,
+    "f": Sex.FEMALE,
+    "female": Sex.FEMALE,
+    "0": None,
+    "9": None,
 }
 
 SCHEME_SPELLINGS: dict[str, Scheme] = {
-    "310": Scheme.EMPLOYEE, "employee": Scheme.EMPLOYEE, "职工": Scheme.EMPLOYEE,
+    "310": Scheme.EMPLOYEE,
+    "employee": Scheme.EMPLOYEE,
+    "职工": Scheme.EMPLOYEE,
     "职工基本医疗保险": Scheme.EMPLOYEE,
-    "390": Scheme.RESIDENT, "resident": Scheme.RESIDENT, "居民": Scheme.RESIDENT,
+    "390": Scheme.RESIDENT,
+    "resident": Scheme.RESIDENT,
+    "居民": Scheme.RESIDENT,
     "城乡居民基本医疗保险": Scheme.RESIDENT,
 }
 

@@ -103,7 +103,12 @@ class SourceRecord(BaseModel):
 class EnrollmentRecord(SourceRecord):
     source: ClassVar[str] = "enrollment"
     title_zh: ClassVar[str] = "参保登记"
-    KEY_PARTS: ClassVar = (("insured_region_code", 2), ("person_no", None), ("scheme", None), ("coverage_year", None))
+    KEY_PARTS: ClassVar = (
+        ("insured_region_code", 2),
+        ("person_no", None),
+        ("scheme", None),
+        ("coverage_year", None),
+    )
 
     person_no: str = col("个人编号")
     id_type: str | None = opt("证件类型", description="01 = resident ID")
@@ -189,7 +194,8 @@ class CivilAffairsRecord(SourceRecord):
 
 
 SOURCES: dict[str, type[SourceRecord]] = {
-    m.source: m for m in (EnrollmentRecord, TaxRecord, PublicSecurityRecord, EducationRecord, CivilAffairsRecord)
+    m.source: m
+    for m in (EnrollmentRecord, TaxRecord, PublicSecurityRecord, EducationRecord, CivilAffairsRecord)
 }
 
 _COLUMN_BY_NAME = {m: {c.name: c for c in columns(m)} for m in SOURCES.values()}

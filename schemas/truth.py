@@ -80,4 +80,10 @@ class TruthMalformed(TruthTable):
     kind: str  # wrong_field_count | missing_required | bad_date | bad_code ...
 
 
-TRUTH_TABLES: tuple[type[TruthTable], ...] = (TruthPerson, TruthRecord, TruthRecordError, TruthFinding, TruthMalformed)
+TRUTH_TABLES: tuple[type[TruthTable], ...] = (
+    TruthPerson,
+    TruthRecord,
+    TruthRecordError,
+    TruthFinding,
+    TruthMalformed,
+)
