@@ -10,7 +10,7 @@ Output tree::
     <out>/landing/<source>/<batch>/<file>          enrollment_<province>.<ext> (one per province and batch)
                                                    <source>_<batch>.<ext>      (other sources)
     <out>/landing/<source>/<batch>/manifest.json   when the source's Delivery has manifest=True
-    <out>/truth/deliveries.parquet                 one row per written data file (DELIVERIES_SCHEMA)
+    <out>/truth/deliveries.parquet                 one row per written data file (schemas.truth.TruthDelivery)
 
 What makes it messy (all deterministic in ``seed``; the same seed gives a byte-identical tree):
 
@@ -61,7 +61,7 @@ from schemas.codes import spellings
 from schemas.derive import Column, columns, polars_schema
 from schemas.fields import Kind
 from schemas.sources import SOURCES
-from schemas.truth import TruthMalformed
+from schemas.truth import TruthDelivery, TruthMalformed
 
 MALFORMED_KINDS = ("wrong_field_count", "missing_required", "bad_date", "bad_code", "bad_year")
 EXTRA_COLUMN = {"en": "remark", "zh": "备注"}  # an unknown column the contract says to tolerate
@@ -72,24 +72,7 @@ EXTRA_COLUMN_SHARE = 0.3  # of files: carry the extra column (at least one file 
 SHUFFLED_COLUMNS_SHARE = 0.3  # of files: columns in a shuffled order (idem)
 GZIP_LEVEL = 6
 
-DELIVERIES_FILE = "deliveries.parquet"
-DELIVERIES_SCHEMA = pl.Schema(
-    {
-        "source": pl.String,
-        "batch": pl.String,
-        "file_name": pl.String,
-        "rows": pl.Int64,  # data rows, malformed ones included (= the manifest's count)
-        "fmt": pl.String,  # csv | csv.gz | parquet
-        "encoding": pl.String,  # CSV only
-        "headers": pl.String,  # en | zh
-        "crlf": pl.Boolean,  # CSV only
-        "redelivered_of": pl.String,  # batch whose file this one repeats byte for byte
-        "sha256": pl.String,
-        "extra_column": pl.String,  # name of the unknown extra column, if any
-        "columns_shuffled": pl.Boolean,
-        "manifest": pl.Boolean,  # listed in its batch's manifest.json
-    }
-)
+DELIVERIES_FILE = TruthDelivery.file
 
 _EXT = {"csv": "csv", "csv.gz": "csv.gz", "parquet": "parquet"}
 _CSV_FORMATS = ("csv", "csv.gz")
@@ -553,8 +536,8 @@ def write_landing(
             _write_manifest(landing / source / batch, files)
     for row in delivered:
         row["manifest"] = manifest_wanted[(row["source"], row["batch"])]  # type: ignore[index]
-    deliveries = pl.DataFrame(delivered, schema=DELIVERIES_SCHEMA, orient="row")
+    deliveries = pl.DataFrame(delivered, schema=polars_schema(TruthDelivery), orient="row")
     (out / "truth").mkdir(parents=True, exist_ok=True)
-    deliveries.sort("source", "batch", "file_name").write_parquet(out / "truth" / DELIVERIES_FILE)
+    TruthDelivery.write(deliveries.sort("source", "batch", "file_name"), out / "truth")
     schema = polars_schema(TruthMalformed)
     return pl.DataFrame(malformed, schema=schema, orient="row").sort("source", "batch", "file_name", "line")

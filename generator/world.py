@@ -13,7 +13,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import polars as pl
-import pyarrow.parquet as pq
 
 from generator.clerk_errors import apply_clerk_errors
 from generator.config import WorldConfig
@@ -21,7 +20,6 @@ from generator.delivery import write_landing
 from generator.life import simulate
 from generator.population import build_population
 from oneperson.rules import compute_findings
-from schemas.derive import arrow_schema
 from schemas.truth import TruthFinding, TruthMalformed, TruthPerson, TruthRecord, TruthRecordError, TruthTable
 
 Step = Callable[[str], None]
@@ -76,7 +74,7 @@ def generate(config: WorldConfig, out: Path, step: Step = lambda _: None) -> dic
         TruthMalformed: malformed.sort("source", "batch", "file_name", "line"),
     }
     for model, frame in tables.items():
-        _write_truth(frame, model, out / "truth")
+        model.write(frame, out / "truth")
     counts = {f"landing/{s}": f.height for s, f in clean.items()}
     counts.update({f"truth/{m.file}": f.height for m, f in tables.items()})
     return counts
@@ -106,10 +104,3 @@ def true_findings(clean: dict[str, pl.DataFrame], config: WorldConfig) -> pl.Dat
         keep_record_key="keep_record_key",
         resolution_rule="resolution_rule",
     ).sort("finding_type", "person_key", "coverage_year")
-
-
-def _write_truth(frame: pl.DataFrame, model: type[TruthTable], folder: Path) -> None:
-    """Conform to the truth model's Arrow schema and write one Parquet file (byte-deterministic)."""
-    schema = arrow_schema(model)
-    table = frame.select(schema.names).to_arrow().cast(schema)
-    pq.write_table(table, folder / model.file, compression="zstd")

@@ -6,17 +6,29 @@ Written by `oneperson generate` under `<out>/truth/`, one Parquet file per model
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import ClassVar
 
+import polars as pl
+import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict
 
 from schemas.codes import Sex
+from schemas.derive import arrow_schema
 from schemas.findings import FindingType, ResolutionRule
 
 
 class TruthTable(BaseModel):
     model_config = ConfigDict(frozen=True)
     file: ClassVar[str]
+
+    @classmethod
+    def write(cls, frame: pl.DataFrame, folder: Path) -> Path:
+        """Write `frame` as this table: columns in model order, Arrow types from the model."""
+        schema = arrow_schema(cls)
+        path = folder / cls.file
+        pq.write_table(frame.select(schema.names).to_arrow().cast(schema), path, compression="zstd")
+        return path
 
 
 class TruthPerson(TruthTable):
@@ -78,6 +90,26 @@ class TruthMalformed(TruthTable):
     file_name: str
     line: int  # 1-based physical line in the file, header = line 1
     kind: str  # wrong_field_count | missing_required | bad_date | bad_code ...
+
+
+class TruthDelivery(TruthTable):
+    """One delivered data file: how it was written, so tests and benchmarks can pick cases."""
+
+    file: ClassVar[str] = "deliveries.parquet"
+
+    source: str
+    batch: str
+    file_name: str
+    rows: int  # data rows, malformed ones included (= the manifest's count)
+    fmt: str  # csv | csv.gz | parquet
+    encoding: str | None  # CSV only
+    headers: str  # en | zh
+    crlf: bool | None  # CSV only
+    redelivered_of: str | None  # batch whose file this one repeats byte for byte
+    sha256: str
+    extra_column: str | None  # name of the unknown extra column, if any
+    columns_shuffled: bool
+    manifest: bool  # listed in its batch's manifest.json
 
 
 TRUTH_TABLES: tuple[type[TruthTable], ...] = (

@@ -1,0 +1,1 @@
+"""The world generator: a synthetic population, its departments' extracts and the truth."""
