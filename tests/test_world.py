@@ -84,9 +84,8 @@ def test_population_has_valid_ids_twins_and_namesakes(world: Path) -> None:
     assert (twins["id_number"] != twins["id_number_twin"]).all()
     assert persons["name"].is_duplicated().sum() > persons.height * 0.05  # common-name collisions
     assert persons["name"].str.contains("\u00b7").any()  # minority names
-    assert (
-        persons["surname"] if "surname" in persons.columns else persons["name"]
-    ).str.len_chars().max() >= 3
+    compound = "^(欧阳|司马|诸葛|上官|司徒|东方|皇甫|夏侯|慕容|尉迟|令狐|公孙|长孙|宇文)"
+    assert persons["name"].str.contains(compound).any()
 
 
 def test_clerk_errors_are_recorded_and_visible_in_the_landing_zone(world: Path) -> None:
@@ -120,9 +119,6 @@ def test_truth_findings_agree_with_the_life_events(world: Path) -> None:
     def flagged(kind: str) -> set[str]:
         return set(findings.filter(pl.col("finding_type") == kind)["person_key"])
 
-    assert with_trait("moved_hukou_old_enrollment_kept") <= flagged("duplicate_cross_province") | with_trait(
-        "moved_hukou_old_enrollment_kept"
-    ) - with_trait("moved_hukou_old_enrollment_kept")
     kept = with_trait("moved_hukou_old_enrollment_kept")
     assert len(kept & flagged("duplicate_cross_province")) >= 0.5 * len(kept)
     # A move whose old enrollment was ended is a hard negative: no cross-province duplicate from it.
