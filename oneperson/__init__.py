@@ -1,0 +1,1 @@
+"""oneperson: one person, one file for China's basic medical insurance."""
