@@ -49,6 +49,8 @@ class SourceRecord(BaseModel):
     # record_key = '|'.join(part[:width] for (field, width) in KEY_PARTS), from trimmed values,
     # codes in their canonical spelling (scheme as 310/390).
     KEY_PARTS: ClassVar[tuple[tuple[str, int | None], ...]]
+    # The division code that places a record (enrollment: insured place; education: school ...).
+    REGION_FIELD: ClassVar[str]
 
     @model_validator(mode="before")
     @classmethod
@@ -103,6 +105,7 @@ class SourceRecord(BaseModel):
 class EnrollmentRecord(SourceRecord):
     source: ClassVar[str] = "enrollment"
     title_zh: ClassVar[str] = "参保登记"
+    REGION_FIELD: ClassVar[str] = "insured_region_code"
     KEY_PARTS: ClassVar = (
         ("insured_region_code", 2),
         ("person_no", None),
@@ -130,6 +133,7 @@ class TaxRecord(SourceRecord):
     source: ClassVar[str] = "tax"
     title_zh: ClassVar[str] = "税务征缴"
     KEY_PARTS: ClassVar = (("receipt_no", None),)
+    REGION_FIELD: ClassVar[str] = "region_code"
 
     receipt_no: str = col("电子税票号")
     id_number: str | None = opt("缴费人证件号码", Kind.ID_NUMBER)
@@ -146,6 +150,7 @@ class PublicSecurityRecord(SourceRecord):
     source: ClassVar[str] = "public_security"
     title_zh: ClassVar[str] = "公安户籍"
     KEY_PARTS: ClassVar = (("resident_no", None),)
+    REGION_FIELD: ClassVar[str] = "hukou_region_code"
 
     resident_no: str = col("户籍人员编号")
     id_number: str = col("公民身份号码", Kind.ID_NUMBER)
@@ -163,6 +168,7 @@ class EducationRecord(SourceRecord):
     source: ClassVar[str] = "education"
     title_zh: ClassVar[str] = "教育学籍"
     KEY_PARTS: ClassVar = (("student_no", None), ("academic_year", None))
+    REGION_FIELD: ClassVar[str] = "school_region_code"
 
     student_no: str = col("学籍号")
     id_number: str | None = opt("身份证件号", Kind.ID_NUMBER)
@@ -180,6 +186,7 @@ class CivilAffairsRecord(SourceRecord):
     source: ClassVar[str] = "civil_affairs"
     title_zh: ClassVar[str] = "民政救助对象"
     KEY_PARTS: ClassVar = (("case_no", None),)
+    REGION_FIELD: ClassVar[str] = "region_code"
 
     case_no: str = col("救助对象编号")
     id_number: str | None = opt("身份证号", Kind.ID_NUMBER)

@@ -1,0 +1,46 @@
+"""The warehouse: one DuckDB file holding the raw, current and standardised layers.
+
+Table shapes of the per-source layers are generated from the contract models; bookkeeping tables
+are in sql/ingest/00_bookkeeping.sql.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from oneperson.reading import quote
+from oneperson.validation import sql_type
+from schemas.derive import columns
+from schemas.sources import SOURCES
+
+SQL = Path(__file__).resolve().parents[1] / "sql"
+DEFAULT_WAREHOUSE = Path("warehouse") / "oneperson.duckdb"
+
+
+def machine_settings() -> dict[str, str]:
+    """DuckDB memory limit and threads from this machine (60% of RAM, every core)."""
+    try:
+        pages, page_size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        memory = f"{int(pages * page_size * 0.6 / 2**20)}MB"
+    except (ValueError, OSError):
+        memory = "4GB"
+    return {"memory_limit": memory, "threads": str(os.cpu_count() or 1)}
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse with every table in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), config=machine_settings())
+    con.execute((SQL / "ingest" / "00_bookkeeping.sql").read_text(encoding="utf-8"))
+    for source, model in SOURCES.items():
+        cols = columns(model)
+        raw = ", ".join(f"{quote(c.name)} VARCHAR" for c in cols)
+        con.execute(f"""CREATE TABLE IF NOT EXISTS raw_{source} ({raw}, extra JSON, _record_key VARCHAR,
+            _batch VARCHAR, _file VARCHAR, _line BIGINT, _run_id VARCHAR)""")
+        current = ", ".join(f"{quote(c.name)} {sql_type(c)}" for c in cols)
+        con.execute(f"""CREATE TABLE IF NOT EXISTS current_{source} (record_key VARCHAR, {current},
+            _batch VARCHAR, _file VARCHAR, _line BIGINT)""")
+    return con

@@ -1,0 +1,55 @@
+-- Bookkeeping of the raw layer: what was applied, from where, and what was held back or refused.
+-- A file is remembered by content hash, so a re-delivered file or a re-run applies nothing twice.
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id       VARCHAR PRIMARY KEY,
+    started_at   TIMESTAMP,
+    finished_at  TIMESTAMP,
+    landing      VARCHAR,
+    status       VARCHAR            -- running | completed | failed
+);
+
+-- One row per batch attempt: applied, held_back (manifest disagrees; retried next run),
+-- failed (a file cannot be read; retried next run) or waiting (an earlier batch is not applied).
+CREATE TABLE IF NOT EXISTS batch_log (
+    run_id       VARCHAR,
+    source       VARCHAR,
+    batch        VARCHAR,
+    status       VARCHAR,
+    message      VARCHAR,
+    logged_at    TIMESTAMP
+);
+
+-- One row per file per attempt. For a read file: rows_read = rows_applied + rows_quarantined.
+CREATE TABLE IF NOT EXISTS load_log (
+    run_id            VARCHAR,
+    source            VARCHAR,
+    batch             VARCHAR,
+    file              VARCHAR,
+    sha256            VARCHAR,
+    status            VARCHAR,      -- applied | duplicate | held_back | failed
+    encoding          VARCHAR,
+    rows_read         BIGINT,
+    rows_applied      BIGINT,
+    rows_quarantined  BIGINT,
+    values_nulled     BIGINT,       -- optional values that did not parse (kept raw, NULL canonical)
+    extra_columns     VARCHAR[],
+    message           VARCHAR,
+    logged_at         TIMESTAMP
+);
+
+CREATE TABLE IF NOT EXISTS quarantine (
+    source   VARCHAR,
+    batch    VARCHAR,
+    file     VARCHAR,
+    line     BIGINT,
+    reason   VARCHAR,
+    raw      VARCHAR,
+    run_id   VARCHAR
+);
+
+-- Records whose current version changed and still need standardising (survives a crash).
+CREATE TABLE IF NOT EXISTS changed_records (
+    source      VARCHAR,
+    record_key  VARCHAR
+);
