@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from matching.chinese import COMPOUND_SURNAMES as COMPOUND_SURNAMES  # re-exported for generator code
+from matching.chinese import MIDDLE_DOT
+
 SURNAMES: dict[str, float] = {
     "王": 7.1,
     "李": 7.0,
@@ -134,7 +137,6 @@ SURNAMES: dict[str, float] = {
     "长孙": 0.001,
     "宇文": 0.001,
 }
-COMPOUND_SURNAMES = frozenset(s for s in SURNAMES if len(s) == 2)
 
 GIVEN_MALE = (
     "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宇浩凯健俊帆帅旭宁龙林阳建国峰亮成志文东海荣新庆兵晨博轩睿昊然泽"
@@ -162,8 +164,6 @@ MINORITY_LAST = (
     "依明",
     "库尔班",
 )
-
-MIDDLE_DOT = "\u00b7"
 
 
 def _pick(rng: np.random.Generator, pool: tuple[str, ...] | list[str], n: int) -> np.ndarray:
