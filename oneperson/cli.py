@@ -65,6 +65,58 @@ def generate(
     console.print(f"generated in {time.perf_counter() - started:.1f} s")
 
 
+@app.command()
+def ingest(
+    landing: Annotated[
+        Path, typer.Option(help="The landing zone: <landing>/<source>/<batch>/<file>.")
+    ] = SAMPLE / "landing",
+    warehouse: Annotated[Path, typer.Option(help="The warehouse DuckDB file (created if missing).")] = Path(
+        "warehouse"
+    )
+    / "oneperson.duckdb",
+) -> None:
+    """Apply new landing batches, standardise them and rebuild identity profiles (a Prefect flow)."""
+    from flows.ingest import ingest as ingest_flow
+
+    started = time.perf_counter()
+    with console.status("ingesting (starting Prefect on first use takes a few seconds)"):
+        result = ingest_flow(landing=landing, warehouse=warehouse)
+    table = Table(
+        "source",
+        "applied",
+        "held back",
+        "failed",
+        "waiting",
+        "dup files",
+        "rows read",
+        "applied rows",
+        "quarantined",
+        "current",
+        title=f"ingest {landing} -> {warehouse}",
+    )
+    for r in result["sources"]:
+        table.add_row(
+            r["source"],
+            str(r["batches_applied"]),
+            str(r["batches_held_back"]),
+            str(r["batches_failed"]),
+            str(r["batches_waiting"]),
+            str(r["files_skipped_as_duplicate"]),
+            f"{r['rows_read']:,}",
+            f"{r['rows_applied']:,}",
+            f"{r['rows_quarantined']:,}",
+            f"{r['current_records']:,}",
+        )
+    console.print(table)
+    for r in result["sources"]:
+        if r["problems"]:
+            console.print(f"[yellow]{r['source']}[/yellow]: {r['problems']}")
+    console.print(
+        f"{result['standardised']:,} records standardised, {result['profiles']:,} identity profiles; "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+
 @app.command("check-world")
 def check_world(
     world: Annotated[Path, typer.Argument(help="A folder written by `oneperson generate`.")] = SAMPLE,

@@ -1,0 +1,74 @@
+"""Standardise changed records' identities and rebuild the identity profiles.
+
+SQL does the set work (sql/standardise/); Python computes name keys (traditional -> simplified,
+pinyin), which SQL cannot, and only for names never seen before (the `name_keys` lookup table).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from matching.id_sql import install_id_macros
+from matching.names import name_keys
+from oneperson.reading import quote
+from oneperson.warehouse import SQL
+from schemas.derive import column_names
+from schemas.sources import SOURCES
+
+IDENTITY_FIELDS = ("id_number", "name", "birth_date", "sex")
+
+
+def changed_identity_sql() -> str:
+    """Identity fields of every changed current record, all sources stacked (derived from schemas)."""
+    parts = []
+    for source, model in SOURCES.items():
+        present = set(column_names(model))
+        fields = ", ".join(
+            f"c.{quote(f)}" if f in present else f"NULL::{'DATE' if f == 'birth_date' else 'VARCHAR'} AS {f}"
+            for f in IDENTITY_FIELDS
+        )
+        parts.append(f"""SELECT '{source}' AS source, c.record_key, {fields},
+            c.{quote(model.REGION_FIELD)} AS region_code
+            FROM current_{source} AS c
+            SEMI JOIN changed_records AS k ON k.source = '{source}' AND k.record_key = c.record_key""")
+    return " UNION ALL ".join(parts)
+
+
+def standardise(con: duckdb.DuckDBPyConnection) -> int:
+    """Standardise every record changed since the last call; returns how many."""
+    install_id_macros(con)
+    con.execute("""CREATE TABLE IF NOT EXISTS name_keys (name VARCHAR, name_clean VARCHAR,
+        name_simplified VARCHAR, name_pinyin VARCHAR, name_initials VARCHAR, surname VARCHAR,
+        given_name VARCHAR, is_minority BOOLEAN)""")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE changed_identity AS {changed_identity_sql()}")
+        n = con.execute("SELECT count(*) FROM changed_identity").fetchall()[0][0]
+        new_names = con.sql("""SELECT DISTINCT name FROM changed_identity
+            WHERE name IS NOT NULL AND name NOT IN (SELECT name FROM name_keys)""").pl()["name"]
+        if len(new_names):
+            keys = name_keys(new_names).select(  # noqa: F841 (read by DuckDB below)
+                "name",
+                "name_clean",
+                "name_simplified",
+                "name_pinyin",
+                "name_initials",
+                "surname",
+                "given_name",
+                "is_minority",
+            )
+            con.execute("INSERT INTO name_keys SELECT * FROM keys")
+        con.execute((SQL / "standardise" / "20_std_identity.sql").read_text(encoding="utf-8"))
+        con.execute("DELETE FROM changed_records")
+        con.execute("DROP TABLE changed_identity")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return n
+
+
+def build_profiles(con: duckdb.DuckDBPyConnection) -> int:
+    """Rebuild identity_profiles from std_identity (one GROUP BY); returns the profile count."""
+    con.execute((SQL / "standardise" / "30_identity_profiles.sql").read_text(encoding="utf-8"))
+    return con.execute("SELECT count(*) FROM identity_profiles").fetchall()[0][0]

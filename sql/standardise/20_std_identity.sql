@@ -1,0 +1,82 @@
+-- std_identity: one row per current source record with its identity fields standardised, the raw
+-- value beside each standardised one. Incremental: only records listed in changed_records are
+-- (re)computed; the caller has put their identity fields in the view changed_identity and the
+-- keys of every name they carry in name_keys.
+CREATE TABLE IF NOT EXISTS std_identity (
+    source              VARCHAR,
+    record_key          VARCHAR,
+    profile_id          VARCHAR,   -- content hash of the standardised identity (see 30_identity_profiles)
+    id_raw              VARCHAR,   -- as typed (trimmed)
+    id_std              VARCHAR,   -- cosmetic repair, 15 -> 18; digits never "corrected"
+    id_repair           VARCHAR,
+    id_issue            VARCHAR,   -- NULL = valid
+    id_birth_date       DATE,
+    id_sex              VARCHAR,
+    id_region           VARCHAR,
+    name_raw            VARCHAR,
+    name_clean          VARCHAR,
+    name_simplified     VARCHAR,
+    name_pinyin         VARCHAR,
+    name_initials       VARCHAR,
+    surname             VARCHAR,
+    given_name          VARCHAR,
+    is_minority         BOOLEAN,
+    birth_date          DATE,      -- as stated by the source
+    sex                 VARCHAR,   -- as stated by the source
+    birth_date_conflict BOOLEAN,   -- stated birth date differs from the valid ID's
+    sex_conflict        BOOLEAN,   -- stated sex differs from the valid ID's
+    region_code         VARCHAR,   -- the place the source records (insured/tax/hukou/school/case)
+    province            VARCHAR,
+    city                VARCHAR
+);
+
+DELETE FROM std_identity AS s
+USING changed_identity AS c
+WHERE s.source = c.source AND s.record_key = c.record_key;
+
+INSERT INTO std_identity
+WITH ids AS (
+    SELECT
+        c.*,
+        id_std(c.id_number) AS _id_std,
+        id_issue(c.id_number) AS _id_issue,
+        id_repair_kind(c.id_number) AS _id_repair
+    FROM changed_identity AS c
+),
+derived AS (
+    SELECT
+        ids.*,
+        CASE WHEN _id_issue IS NULL THEN id_birth_date(_id_std) END AS _id_birth,
+        CASE WHEN _id_issue IS NULL THEN id_sex(_id_std) END AS _id_sex,
+        CASE WHEN _id_issue IS NULL THEN id_region(_id_std) END AS _id_region
+    FROM ids
+)
+SELECT
+    d.source,
+    d.record_key,
+    md5(concat_ws('|', coalesce(d._id_std, ''), coalesce(n.name_clean, ''), coalesce(d.birth_date::VARCHAR, ''),
+                  coalesce(d.sex, ''), coalesce(d.region_code, ''))) AS profile_id,
+    nullif(trim(d.id_number), '') AS id_raw,
+    d._id_std,
+    d._id_repair,
+    d._id_issue,
+    d._id_birth,
+    d._id_sex,
+    d._id_region,
+    d.name AS name_raw,
+    n.name_clean,
+    n.name_simplified,
+    n.name_pinyin,
+    n.name_initials,
+    n.surname,
+    n.given_name,
+    n.is_minority,
+    d.birth_date,
+    d.sex,
+    d.birth_date IS NOT NULL AND d._id_birth IS NOT NULL AND d.birth_date <> d._id_birth,
+    d.sex IS NOT NULL AND d._id_sex IS NOT NULL AND d.sex <> d._id_sex,
+    d.region_code,
+    left(d.region_code, 2),
+    left(d.region_code, 4)
+FROM derived AS d
+LEFT JOIN name_keys AS n ON n.name = d.name;
