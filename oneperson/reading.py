@@ -114,18 +114,21 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, model: type[SourceReco
                 auto_detect = false, strict_mode = true, null_padding = false, parallel = false,
                 store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')"""
         )
+    # DuckDB may report one reject per missing column: one row per line is what was delivered.
     reject_rows = con.execute(
-        f"SELECT line, error_type, error_message, csv_line FROM {rejects} ORDER BY line"
+        f"""SELECT line, arg_min(error_type, column_idx), arg_min(error_message, column_idx),
+                   arg_min(csv_line, column_idx)
+            FROM {rejects} GROUP BY line ORDER BY line"""
     ).fetchall()
     n_read = con.execute(f"SELECT count(*) FROM {table}_read").fetchall()[0][0]
     # A physical line per record is the rule; a quoted value may hold a line break, which shifts
     # the lines of the records after it. Count those so line numbers stay physical.
     physical_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     embedded = physical_lines != 1 + n_read + len(reject_rows)
-    _attach_lines(con, table, names, [r[0] for r in reject_rows], embedded)
-    con.execute(f"DROP TABLE {table}_read")
-    _stage_rejects(con, table, names, reject_rows)
-    con.execute(f"DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan")
+    _attach_lines(con, table, names, reject_rows, embedded)
+    con.execute(
+        f"DROP TABLE {table}_read; DROP TABLE IF EXISTS {rejects}; DROP TABLE IF EXISTS {rejects}_scan"
+    )
     return StagedFile(
         table,
         n_read + len(reject_rows),
@@ -136,13 +139,14 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, model: type[SourceReco
 
 
 def _attach_lines(
-    con: duckdb.DuckDBPyConnection, table: str, names: list[str], reject_lines: list[int], embedded: bool
+    con: duckdb.DuckDBPyConnection, table: str, names: list[str], rejects: list[tuple], embedded: bool
 ) -> None:
-    """Physical line of every read record, from its ordinal, its line breaks and the rejects' lines.
+    """Build the staging table: read records with their physical line, plus one row per rejected line.
 
-    Record k (1-based) would sit on line 1 + k + (line breaks inside earlier records) if nothing
-    had been rejected; each rejected line before it pushes it down by one. Written by hand: DuckDB's
-    CSV reader reports lines only for rejected rows.
+    Written by hand: DuckDB's CSV reader numbers only rejected rows, and by record (header = 1).
+    Read record k (1-based) has record number 1 + k + (rejects before it); its physical line adds
+    the line breaks inside earlier read records. A rejected record's physical line likewise adds
+    the line breaks of the read records before it.
     """
     breaks = (
         " + ".join(
@@ -151,37 +155,29 @@ def _attach_lines(
         if embedded
         else "0"
     )
-    con.execute(f"CREATE TEMP TABLE {table}_q AS SELECT unnest(?::BIGINT[]) AS line", [reject_lines])
+    con.execute(f"CREATE TEMP TABLE {table}_rej (record BIGINT, kind VARCHAR, message VARCHAR, raw VARCHAR)")
+    if rejects:
+        con.executemany(f"INSERT INTO {table}_rej VALUES (?, ?, ?, ?)", rejects)
+    con.execute(f"""CREATE TEMP TABLE {table}_num AS
+        WITH gaps AS (SELECT record - row_number() OVER (ORDER BY record) + 1 AS q FROM {table}_rej),
+        numbered AS (
+            SELECT *, 1 + _ordinal + (SELECT count(*) FROM gaps WHERE q <= 1 + _ordinal) AS _record,
+                   {breaks} AS _breaks
+            FROM {table}_read)
+        SELECT *, coalesce(sum(_breaks) OVER (ORDER BY _ordinal ROWS BETWEEN UNBOUNDED PRECEDING
+                                                               AND 1 PRECEDING), 0) AS _breaks_before
+        FROM numbered""")
     con.execute(f"""CREATE TEMP TABLE {table} AS
-        WITH provisional AS (
-            SELECT *, 1 + _ordinal + coalesce(sum({breaks}) OVER (ORDER BY _ordinal
-                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS _p
-            FROM {table}_read),
-        rejected AS (SELECT line - row_number() OVER (ORDER BY line) + 1 AS q FROM {table}_q)
-        SELECT * EXCLUDE (_ordinal, _p),
-               _p + (SELECT count(*) FROM rejected WHERE q <= _p) AS _line,
+        SELECT * EXCLUDE (_ordinal, _record, _breaks, _breaks_before), _record + _breaks_before AS _line,
                NULL::VARCHAR AS _reason, NULL::VARCHAR AS _raw
-        FROM provisional""")
-    con.execute(f"DROP TABLE {table}_q")
-
-
-def _stage_rejects(
-    con: duckdb.DuckDBPyConnection, table: str, names: list[str], rejects: list[tuple]
-) -> None:
-    """Rows the CSV reader could not split into the header's fields: reason and raw text only."""
-    if not rejects:
-        return
-    con.executemany(
-        f"INSERT INTO {table} (_line, _reason, _raw) VALUES (?, ?, ?)",
-        [
-            (
-                line,
-                f"wrong field count: {message}" if "COLUMNS" in kind else f"unreadable row: {message}",
-                csv_line.strip("\r\n"),
-            )
-            for line, kind, message, csv_line in rejects
-        ],
-    )
+        FROM {table}_num""")
+    con.execute(f"""INSERT INTO {table} (_line, _reason, _raw)
+        SELECT r.record + coalesce((SELECT sum(_breaks) FROM {table}_num AS n WHERE n._record < r.record), 0),
+               CASE WHEN r.kind LIKE '%COLUMNS%' THEN 'wrong field count: ' ELSE 'unreadable row: ' END
+                   || r.message,
+               trim(r.raw, chr(13) || chr(10))
+        FROM {table}_rej AS r""")
+    con.execute(f"DROP TABLE {table}_num; DROP TABLE {table}_rej")
 
 
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, model: type[SourceRecord]) -> StagedFile:
