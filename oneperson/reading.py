@@ -155,6 +155,10 @@ def _attach_lines(
         if embedded
         else "0"
     )
+    if not rejects and not embedded:  # the common case: record k is on line k + 1
+        con.execute(f"""CREATE TEMP TABLE {table} AS SELECT * EXCLUDE (_ordinal), 1 + _ordinal AS _line,
+            NULL::VARCHAR AS _reason, NULL::VARCHAR AS _raw FROM {table}_read""")
+        return
     con.execute(f"CREATE TEMP TABLE {table}_rej (record BIGINT, kind VARCHAR, message VARCHAR, raw VARCHAR)")
     if rejects:
         con.executemany(f"INSERT INTO {table}_rej VALUES (?, ?, ?, ?)", rejects)

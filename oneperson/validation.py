@@ -17,7 +17,7 @@ from schemas.fields import Kind
 from schemas.sources import SourceRecord
 
 # Trim ASCII and ideographic spaces; the empty string is null (CONTRACT §1).
-_TRIM = "nullif(regexp_replace({c}, '^[\\s\\x{{3000}}]+|[\\s\\x{{3000}}]+$', '', 'g'), '')"
+_TRIM = "nullif(trim({c}, ' \t\r\n\u3000'), '')"
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")  # DuckDB's %m/%d also read one digit: YYYY/M/D
 
 
