@@ -21,25 +21,32 @@
 --   the day they are computed.
 -- * A region is known if it is any current or historical division code (IDs keep the code of the
 --   hukou at issue time, which may since have been abolished).
--- * The macros expand inline: the repeated sub-expressions (id_cosmetic(raw) in id_std, id_std(raw)
---   in id_issue) are left to DuckDB's common-subexpression elimination.
+-- * Macros expand inline, so an argument used n times is copied n times. DuckDB evaluates repeated
+--   sub-expressions once (common-subexpression elimination), but the expression tree still grows:
+--   id_issue works on id_cosmetic(raw) wherever it agrees with id_std(raw), and id_with_check binds
+--   its body once. Nothing raises an error on any input (TRY_CAST, try_strptime), because DuckDB
+--   folds constant arguments before CASE guards apply.
 
 -- Each macro is defined after the macros it uses.
 
 -- Safe cosmetic repair: full-width digits and Ｘ/ｘ -> ASCII; delete spaces (ASCII, tab, CR/LF,
 -- no-break U+00A0, ideographic U+3000) and hyphens (- ‐ ‑ – — and full-width －); upper-case x.
 -- Every other character, digits included, is kept as typed. Empty -> NULL.
+-- Fast path: a value that is already 17 digits + digit/X is returned untouched (translate is slow).
 CREATE OR REPLACE MACRO id_cosmetic(raw) AS
-    nullif(
-        upper(translate(
-            raw,
-            '０１２３４５６７８９Ｘｘ'
-                || ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(12288)
-                || '-‐‑–—－',
-            '0123456789XX'
-        )),
-        ''
-    );
+    CASE
+        WHEN regexp_full_match(raw, '[0-9]{17}[0-9X]') THEN raw
+        ELSE nullif(
+            upper(translate(
+                raw,
+                '０１２３４５６７８９Ｘｘ'
+                    || ' ' || chr(9) || chr(10) || chr(13) || chr(160) || chr(12288)
+                    || '-‐‑–—－',
+                '0123456789XX'
+            )),
+            ''
+        )
+    END;
 
 -- The MOD 11-2 weighted sum of a 17-digit body given as a number; weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2.
 CREATE OR REPLACE MACRO id_weighted_sum(n) AS
@@ -61,21 +68,24 @@ CREATE OR REPLACE MACRO id_weighted_sum(n) AS
     + 4 * (n // 10 % 10)
     + 2 * (n % 10);
 
--- ISO 7064 MOD 11-2 check character of a 17-digit body (NULL unless exactly 17 ASCII digits).
--- Weighted digit sum mod 11 indexes '10X98765432'. Digits are taken arithmetically from the body
--- as a BIGINT (n // 10^k % 10): much faster than per-character substrings or list lambdas.
+-- ISO 7064 MOD 11-2 check character of a 17-digit body (NULL unless exactly 17 ASCII digits):
+-- the weighted digit sum mod 11 indexes '10X98765432'. Digits are taken arithmetically from the
+-- body read as a BIGINT (n // 10^k % 10): faster than per-character substrings or list lambdas.
 CREATE OR REPLACE MACRO id_check_char(body17) AS
     CASE WHEN regexp_full_match(body17, '[0-9]{17}') THEN
         '10X98765432'[1 + id_weighted_sum(TRY_CAST(body17 AS BIGINT)) % 11]
     END;
 
--- A 17-digit body with its check character appended.
-CREATE OR REPLACE MACRO id_with_check(body17) AS body17 || id_check_char(body17);
+-- A 17-digit body with its check character appended. The one-element list binds the body once:
+-- a macro argument is otherwise copied into each of the 17 terms of id_weighted_sum, and a body
+-- that is itself an expression would make the query plan grow with every nesting.
+CREATE OR REPLACE MACRO id_with_check(body17) AS
+    list_transform([body17], lambda id_body: id_body || id_check_char(id_body))[1];
 
 -- Legacy 15-digit number (AAAAAA YYMMDD SSS) -> 18 digits: century '19' inserted, or '18' for the
 -- centenarian sequence codes 996-999, and the check character appended. NULL unless 15 digits.
 CREATE OR REPLACE MACRO id_upgrade_15(id15) AS
-    CASE WHEN regexp_full_match(id15, '[0-9]{15}') THEN
+    CASE WHEN length(id15) = 15 AND regexp_full_match(id15, '[0-9]{15}') THEN
         id_with_check(
             left(id15, 6)
             || CASE WHEN substr(id15, 13, 3) IN ('996', '997', '998', '999') THEN '18' ELSE '19' END
@@ -91,28 +101,26 @@ CREATE OR REPLACE MACRO id_std(raw) AS
 -- What id_std did: 'none', 'cosmetic', 'upgraded_15' or 'cosmetic+upgraded_15'; NULL when the
 -- value is missing (NULL, or nothing left after cosmetic repair).
 CREATE OR REPLACE MACRO id_repair_kind(raw) AS
-    CASE WHEN id_cosmetic(raw) IS NOT NULL THEN
-        coalesce(
-            nullif(
-                concat_ws(
-                    '+',
-                    CASE WHEN id_cosmetic(raw) <> raw THEN 'cosmetic' END,
-                    CASE WHEN regexp_full_match(id_cosmetic(raw), '[0-9]{15}') THEN 'upgraded_15' END
-                ),
-                ''
-            ),
-            'none'
-        )
+    CASE
+        WHEN id_cosmetic(raw) IS NULL THEN NULL
+        WHEN NOT regexp_full_match(id_cosmetic(raw), '[0-9]{15}') THEN
+            CASE WHEN id_cosmetic(raw) = raw THEN 'none' ELSE 'cosmetic' END
+        ELSE
+            CASE WHEN id_cosmetic(raw) = raw THEN 'upgraded_15' ELSE 'cosmetic+upgraded_15' END
+    END;
+
+-- A date written as 8 digits YYYYMMDD, or NULL if it is not a real date in the years 1800-2100.
+CREATE OR REPLACE MACRO id_date_of_digits(yyyymmdd) AS
+    CASE WHEN yyyymmdd BETWEEN '18000101' AND '21001231' THEN
+        CAST(try_strptime(yyyymmdd, '%Y%m%d') AS DATE)
     END;
 
 -- The 18-character shape: 17 digits and a digit or X. Guard of the field macros below.
 CREATE OR REPLACE MACRO id_has_shape(id18) AS regexp_full_match(id18, '[0-9]{17}[0-9X]');
 
--- Birth date (digits 7-14) of a standardised number; NULL if not a real date in 1800-2100.
+-- Birth date (characters 7-14) of a standardised number; NULL if not a real date in 1800-2100.
 CREATE OR REPLACE MACRO id_birth_date(id18) AS
-    CASE WHEN id_has_shape(id18) AND substr(id18, 7, 4) BETWEEN '1800' AND '2100' THEN
-        CAST(try_strptime(substr(id18, 7, 8), '%Y%m%d') AS DATE)
-    END;
+    CASE WHEN id_has_shape(id18) THEN id_date_of_digits(substr(id18, 7, 8)) END;
 
 -- Sex of a standardised number: the 17th character (last sequence digit) odd = 'male', even = 'female'.
 CREATE OR REPLACE MACRO id_sex(id18) AS
@@ -129,18 +137,24 @@ CREATE OR REPLACE MACRO id_province(id18) AS CASE WHEN id_has_shape(id18) THEN l
 -- The first problem of a raw ID number, NULL when it is valid. Checked in this order:
 --   missing              NULL or empty after cosmetic repair
 --   bad_length           not 15 or 18 characters after cosmetic repair
---   bad_characters       not 17 digits + digit/X (or a 15-character value that is not all digits)
---   bad_birth_date       digits 7-14 are not a real date in 1800-2100
---   unknown_region       digits 1-6 are not a current or historical division code
---   bad_check_character  the 18th character is not the MOD 11-2 check of the first 17
+--   bad_characters       not 17 digits + digit/X, nor 15 digits
+--   bad_birth_date       the birth date (century added to a 15-digit number) is not a real date
+--                        in 1800-2100
+--   unknown_region       characters 1-6 are not a current or historical division code
+--   bad_check_character  an 18-character number whose 18th character is not the MOD 11-2 check
+--                        of the first 17 (an upgraded 15-digit number gets a correct one)
+-- Written on id_cosmetic(raw), not id_std(raw), where the two agree (region, check), to keep
+-- the expanded expression small; DuckDB evaluates the repeated id_cosmetic(raw) once.
 CREATE OR REPLACE MACRO id_issue(raw) AS
     CASE
         WHEN id_cosmetic(raw) IS NULL THEN 'missing'
         WHEN length(id_cosmetic(raw)) NOT IN (15, 18) THEN 'bad_length'
-        WHEN NOT regexp_full_match(id_std(raw), '[0-9]{17}[0-9X]') THEN 'bad_characters'
-        WHEN id_birth_date(id_std(raw)) IS NULL THEN 'bad_birth_date'
-        WHEN left(id_std(raw), 6) NOT IN (SELECT code FROM division_codes) THEN 'unknown_region'
-        WHEN id_check_char(left(id_std(raw), 17)) <> right(id_std(raw), 1) THEN 'bad_check_character'
+        WHEN NOT regexp_full_match(id_cosmetic(raw), '[0-9]{17}[0-9X]|[0-9]{15}') THEN 'bad_characters'
+        WHEN id_date_of_digits(substr(id_std(raw), 7, 8)) IS NULL THEN 'bad_birth_date'
+        WHEN left(id_cosmetic(raw), 6) NOT IN (SELECT code FROM division_codes) THEN 'unknown_region'
+        WHEN length(id_cosmetic(raw)) = 18
+            AND id_check_char(left(id_cosmetic(raw), 17)) <> right(id_cosmetic(raw), 1)
+            THEN 'bad_check_character'
     END;
 
 -- True when the raw ID number standardises to a valid 18-digit number.
