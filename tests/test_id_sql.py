@@ -117,23 +117,3 @@ def test_random_valid_numbers_agree_with_the_python_reference(con: duckdb.DuckDB
         assert valid == has_valid_check(number)
         assert sex == ("male" if int(number[16]) % 2 else "female")
         assert birth == f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
-
-
-def test_bulk_form_agrees_with_the_one_argument_form(con: duckdb.DuckDBPyConnection) -> None:
-    typed = [
-        "11010519491231002X",
-        "990101194912310022",
-        "110105491231002",
-        None,
-        "11010519491231003X",
-        "１２",
-    ]
-    rows = con.execute(
-        """
-        WITH c AS (SELECT v, id_cosmetic(v) AS cos FROM unnest(?::VARCHAR[]) t(v)),
-             s AS (SELECT *, coalesce(id_upgrade_15(cos), cos) AS std FROM c)
-        SELECT id_issue(v) IS NOT DISTINCT FROM id_issue_of(cos, std, k.code IS NOT NULL)
-        FROM s LEFT JOIN division_codes AS k ON k.code = left(std, 6)""",
-        [typed],
-    ).fetchall()
-    assert all(same for (same,) in rows)

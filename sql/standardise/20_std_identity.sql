@@ -35,19 +35,13 @@ USING changed_identity AS c
 WHERE s.source = c.source AND s.record_key = c.record_key;
 
 INSERT INTO std_identity
-WITH cosmetic AS (
-    SELECT c.*, id_cosmetic(c.id_number) AS _cos FROM changed_identity AS c
-),
-standard AS (
-    SELECT cosmetic.*, coalesce(id_upgrade_15(_cos), _cos) AS _id_std FROM cosmetic
-),
-ids AS (
+WITH ids AS (
     SELECT
-        s.*,
-        id_issue_of(s._cos, s._id_std, k.code IS NOT NULL) AS _id_issue,
-        id_repair_kind_of(trim(s.id_number), s._cos) AS _id_repair
-    FROM standard AS s
-    LEFT JOIN division_codes AS k ON k.code = left(s._id_std, 6)
+        c.*,
+        id_std(c.id_number) AS _id_std,
+        id_issue(c.id_number) AS _id_issue,
+        id_repair_kind(trim(c.id_number)) AS _id_repair
+    FROM changed_identity AS c
 ),
 derived AS (
     SELECT
