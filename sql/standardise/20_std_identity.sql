@@ -35,13 +35,18 @@ USING changed_identity AS c
 WHERE s.source = c.source AND s.record_key = c.record_key;
 
 INSERT INTO std_identity
-WITH ids AS (
+WITH repaired AS (
+    SELECT c.*, id_cosmetic(c.id_number) AS _cos FROM changed_identity AS c
+),
+ids AS (
+    -- The bulk forms: the cosmetic repair computed once, the region checked by a hash join.
     SELECT
-        c.*,
-        id_std(c.id_number) AS _id_std,
-        id_issue(c.id_number) AS _id_issue,
-        id_repair_kind(trim(c.id_number)) AS _id_repair
-    FROM changed_identity AS c
+        r.*,
+        coalesce(id_upgrade_15(r._cos), r._cos) AS _id_std,
+        id_issue_of(r._cos, k.code IS NOT NULL) AS _id_issue,
+        id_repair_kind(trim(r.id_number)) AS _id_repair
+    FROM repaired AS r
+    LEFT JOIN division_codes AS k ON k.code = left(r._cos, 6)
 ),
 derived AS (
     SELECT
