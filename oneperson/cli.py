@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 150)  # logs and pipes get full tables
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
