@@ -72,9 +72,8 @@ def ingest(
         Path, typer.Option(help="The landing zone: <landing>/<source>/<batch>/<file>.")
     ] = SAMPLE / "landing",
     warehouse: Annotated[Path, typer.Option(help="The warehouse DuckDB file (created if missing).")] = Path(
-        "warehouse"
-    )
-    / "oneperson.duckdb",
+        "warehouse", "oneperson.duckdb"
+    ),
 ) -> None:
     """Apply new landing batches, standardise them and rebuild identity profiles (a Prefect flow)."""
     from flows.ingest import ingest as ingest_flow
@@ -115,6 +114,51 @@ def ingest(
     console.print(
         f"{result['standardised']:,} records standardised, {result['profiles']:,} identity profiles; "
         f"{time.perf_counter() - started:.1f} s"
+    )
+
+
+WAREHOUSE = Path("warehouse") / "oneperson.duckdb"
+
+
+@app.command()
+def train(
+    warehouse: Annotated[
+        Path, typer.Option(help="An ingested warehouse whose profiles to train on.")
+    ] = WAREHOUSE,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write the model JSON (default: the repo's).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of u's random sampling.")] = 1,
+) -> None:
+    """Retrain the linkage model on a warehouse's identity profiles (not part of the nightly run)."""
+    import duckdb
+
+    from matching.training import DEFAULT_MODEL, save
+    from matching.training import train as train_model
+
+    con = duckdb.connect(str(warehouse))
+    with console.status("training (u by random sampling, m by EM)"):
+        path = save(train_model(con, seed=seed), out or DEFAULT_MODEL)
+    console.print(f"model written to {path}")
+
+
+@app.command()
+def link(
+    warehouse: Annotated[Path, typer.Option(help="An ingested warehouse.")] = WAREHOUSE,
+    model: Annotated[Path | None, typer.Option(help="Model JSON (default: the repo's).")] = None,
+) -> None:
+    """Full re-link: score blocked profile pairs, cluster them into persons."""
+    import duckdb
+
+    from matching.linkage import link_full
+    from matching.training import DEFAULT_MODEL, load
+
+    con = duckdb.connect(str(warehouse))
+    with console.status("linking"):
+        result = link_full(con, load(model or DEFAULT_MODEL))
+    console.print(
+        f"{result.profiles:,} profiles, {result.links_kept:,} scored links kept, "
+        f"{result.links_used:,} at or above the clustering threshold, {result.clusters:,} persons"
     )
 
 
