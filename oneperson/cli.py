@@ -162,6 +162,21 @@ def link(
     )
 
 
+@app.command()
+def evaluate(
+    truth: Annotated[Path, typer.Option(help="The world's truth folder.")] = SAMPLE / "truth",
+    warehouse: Annotated[Path, typer.Option(help="A linked warehouse.")] = WAREHOUSE,
+) -> None:
+    """Score the warehouse's persons against a world's truth: pairwise P/R/F1, twins, error kinds."""
+    import duckdb
+
+    from matching.evaluation import evaluate as run
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    assignments = con.sql("SELECT source, record_key, cluster_id AS person_id FROM record_clusters").pl()
+    console.print(str(run(assignments, truth)))
+
+
 @app.command("check-world")
 def check_world(
     world: Annotated[Path, typer.Argument(help="A folder written by `oneperson generate`.")] = SAMPLE,
