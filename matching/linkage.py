@@ -17,6 +17,7 @@ from oneperson.warehouse import SQL
 
 KEEP_FLOOR = 0.01  # predictions below this are not kept
 CLUSTER_THRESHOLD = 0.95  # a link at or above this joins two profiles into one person
+ATTACH_FLOOR = 0.5  # an ID-less profile left alone joins the one person linked to it at least this well
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ def link_full(
     )
     con.execute(f"""CREATE OR REPLACE TABLE profile_clusters AS
         SELECT unique_id AS profile_id, cluster_id FROM {clusters.physical_name}""")
+    con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
+    con.execute((SQL / "link" / "15_attach_unique.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "20_record_persons.sql").read_text(encoding="utf-8"))
     kept, used = con.execute(
         "SELECT count(*), count(*) FILTER (match_probability >= ?) FROM profile_links", [threshold]

@@ -1,0 +1,35 @@
+-- Attach an ID-less profile that clustering left alone to the one person it plausibly belongs to.
+-- Records without an ID number (a tax payment typed without it, a pupil without a number on file)
+-- carry only a name and a place; against a rare name that is still short of the clustering
+-- threshold. If exactly one person has a link to the profile at or above ATTACH_FLOOR, the record
+-- joins that person; if two or more do (namesakes in one county), it stays alone for review.
+CREATE OR REPLACE TABLE profile_attachments AS
+WITH alone AS (
+    SELECT c.profile_id
+    FROM profile_clusters AS c
+    JOIN linkage_profiles AS p ON p.unique_id = c.profile_id
+    WHERE p.id_std IS NULL
+      AND c.cluster_id NOT IN (SELECT cluster_id FROM profile_clusters GROUP BY cluster_id HAVING count(*) > 1)
+),
+edges AS (
+    SELECT a.profile_id, l.match_probability, c.cluster_id
+    FROM alone AS a
+    JOIN profile_links AS l ON a.profile_id IN (l.unique_id_l, l.unique_id_r)
+    JOIN profile_clusters AS c
+      ON c.profile_id = CASE WHEN l.unique_id_l = a.profile_id THEN l.unique_id_r ELSE l.unique_id_l END
+    WHERE l.match_probability >= getvariable('attach_floor')
+),
+per_profile AS (
+    SELECT profile_id, count(DISTINCT cluster_id) AS candidates, max(match_probability) AS match_probability,
+           arg_max(cluster_id, match_probability) AS cluster_id
+    FROM edges
+    GROUP BY profile_id
+)
+SELECT profile_id, cluster_id, match_probability, 'single_candidate' AS rule
+FROM per_profile
+WHERE candidates = 1;
+
+UPDATE profile_clusters AS c
+SET cluster_id = a.cluster_id
+FROM profile_attachments AS a
+WHERE c.profile_id = a.profile_id;
