@@ -173,7 +173,7 @@ def evaluate(
     from matching.evaluation import evaluate as run
 
     con = duckdb.connect(str(warehouse), read_only=True)
-    assignments = con.sql("SELECT source, record_key, cluster_id AS person_id FROM record_clusters").pl()
+    assignments = con.sql("SELECT source, record_key, person_id FROM record_persons").pl()
     console.print(str(run(assignments, truth)))
 
 

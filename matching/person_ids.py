@@ -1,0 +1,107 @@
+"""Stable pseudonymous person ids across runs (CONTRACT §3).
+
+The same inputs give the same ids; a run that adds records keeps every existing id; when persons
+merge one id survives by a fixed rule and the merge is logged; when a person splits the larger
+part keeps the id (sql/link/30_person_ids.sql). A new id is `P` + HMAC-SHA256(secret key, the
+cluster's smallest profile id): it reveals nothing of the ID number without the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from oneperson.warehouse import SQL
+
+KEY_ENV = "ONEPERSON_PSEUDONYM_KEY"
+KEY_FILE_ENV = "ONEPERSON_PSEUDONYM_KEY_FILE"
+DEFAULT_KEY_FILE = Path.home() / ".oneperson" / "pseudonym.key"
+
+
+def pseudonym_key() -> bytes:
+    """The secret behind person ids: $ONEPERSON_PSEUDONYM_KEY, else a key file kept outside the store
+    ($ONEPERSON_PSEUDONYM_KEY_FILE, default ~/.oneperson/pseudonym.key, created owner-only if absent)."""
+    if os.environ.get(KEY_ENV):
+        return os.environ[KEY_ENV].encode()
+    path = Path(os.environ.get(KEY_FILE_ENV, DEFAULT_KEY_FILE))
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def new_person_id(key: bytes, anchor: str, attempt: int = 0) -> str:
+    message = anchor if attempt == 0 else f"{anchor}|{attempt}"
+    return "P" + hmac.new(key, message.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class IdResult:
+    persons: int
+    kept: int
+    new: int
+    merges: int
+    splits: int
+
+
+def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
+    """Give every cluster of profile_clusters a person id; update person_registry and the logs."""
+    con.execute("""
+        CREATE TABLE IF NOT EXISTS person_registry (profile_id VARCHAR, person_id VARCHAR);
+        CREATE TABLE IF NOT EXISTS person_ids_issued (person_id VARCHAR, anchor VARCHAR, run_id VARCHAR);
+        CREATE TABLE IF NOT EXISTS person_merges (run_id VARCHAR, merged_id VARCHAR, into_id VARCHAR,
+                                                  logged_at TIMESTAMP);
+        CREATE TABLE IF NOT EXISTS person_splits (run_id VARCHAR, person_id VARCHAR, new_person_id VARCHAR,
+                                                  logged_at TIMESTAMP);""")
+    con.execute((SQL / "link" / "30_person_ids.sql").read_text(encoding="utf-8"))
+    fresh = con.sql("SELECT cluster_id, anchor FROM cluster_ids WHERE kept_id IS NULL ORDER BY anchor").pl()
+    issued = {pid for (pid,) in con.execute("SELECT person_id FROM person_ids_issued").fetchall()}
+    key = pseudonym_key()
+    ids = []
+    for anchor in fresh["anchor"]:  # only clusters that need a new id; one HMAC each
+        attempt = 0
+        while (pid := new_person_id(key, anchor, attempt)) in issued:
+            attempt += 1
+        issued.add(pid)
+        ids.append(pid)
+    new_ids = fresh.with_columns(person_id=pl.Series(ids, dtype=pl.String))  # noqa: F841 (read below)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("""CREATE OR REPLACE TEMP TABLE cluster_person AS
+            SELECT c.cluster_id, coalesce(c.kept_id, n.person_id) AS person_id
+            FROM cluster_ids AS c LEFT JOIN new_ids AS n USING (cluster_id)""")
+        con.execute("INSERT INTO person_ids_issued SELECT person_id, anchor, ? FROM new_ids", [run_id])
+        con.execute(
+            "INSERT INTO person_merges SELECT ?, merged_id, into_id, ? FROM run_merges", [run_id, now]
+        )
+        con.execute(
+            """INSERT INTO person_splits SELECT DISTINCT ?, s.person_id, p.person_id, ?
+            FROM run_splits AS s JOIN cluster_person AS p USING (cluster_id)""",
+            [run_id, now],
+        )
+        con.execute("""CREATE OR REPLACE TABLE person_registry AS
+            SELECT c.profile_id, p.person_id
+            FROM profile_clusters AS c JOIN cluster_person AS p USING (cluster_id)""")
+        con.execute("""CREATE OR REPLACE TABLE record_persons AS
+            SELECT r.source, r.record_key, r.profile_id, p.person_id
+            FROM record_clusters AS r JOIN person_registry AS p USING (profile_id)""")
+        counts = con.execute("""SELECT (SELECT count(*) FROM cluster_person),
+            (SELECT count(*) FROM cluster_ids WHERE kept_id IS NOT NULL),
+            (SELECT count(*) FROM run_merges), (SELECT count(*) FROM run_splits)""").fetchall()[0]
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    persons, kept, merges, splits = counts
+    return IdResult(persons, kept, len(ids), merges, splits)

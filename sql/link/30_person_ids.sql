@@ -1,0 +1,49 @@
+-- Carry person ids from the previous run onto this run's clusters (person_registry -> cluster).
+-- Each previous id goes to the cluster that holds most of that person's records (a split: the
+-- larger part keeps the id; ties: the smaller anchor). A cluster that wins several ids keeps the
+-- one whose person had the most records (ties: the smaller id); the others are merges into it.
+-- Clusters that win no id get a new one (made by the caller from `anchor`).
+CREATE OR REPLACE TEMP TABLE cluster_sizes AS
+SELECT c.cluster_id, min(c.profile_id) AS anchor, sum(p.n_records) AS n_records
+FROM profile_clusters AS c
+JOIN identity_profiles AS p USING (profile_id)
+GROUP BY c.cluster_id;
+
+CREATE OR REPLACE TEMP TABLE previous_parts AS
+SELECT r.person_id, c.cluster_id, sum(p.n_records) AS n_records, any_value(s.anchor) AS anchor
+FROM person_registry AS r
+JOIN profile_clusters AS c USING (profile_id)
+JOIN identity_profiles AS p USING (profile_id)
+JOIN cluster_sizes AS s USING (cluster_id)
+GROUP BY r.person_id, c.cluster_id;
+
+CREATE OR REPLACE TEMP TABLE id_claims AS
+SELECT
+    person_id,
+    arg_min(cluster_id, (-n_records, anchor)) AS cluster_id,  -- the largest part, then the smaller anchor
+    sum(n_records) AS person_records,
+    count(*) AS parts
+FROM previous_parts
+GROUP BY person_id;
+
+CREATE OR REPLACE TEMP TABLE cluster_ids AS
+SELECT
+    s.cluster_id,
+    s.anchor,
+    (SELECT arg_min(k.person_id, (-k.person_records, k.person_id))
+       FROM id_claims AS k WHERE k.cluster_id = s.cluster_id) AS kept_id
+FROM cluster_sizes AS s;
+
+-- Ids won by a cluster besides the one it keeps: merged into the kept one.
+CREATE OR REPLACE TEMP TABLE run_merges AS
+SELECT k.person_id AS merged_id, c.kept_id AS into_id
+FROM id_claims AS k
+JOIN cluster_ids AS c USING (cluster_id)
+WHERE k.person_id <> c.kept_id;
+
+-- Parts of a previous person that went elsewhere than its id: split off (they get new ids).
+CREATE OR REPLACE TEMP TABLE run_splits AS
+SELECT p.person_id, p.cluster_id
+FROM previous_parts AS p
+JOIN id_claims AS k USING (person_id)
+WHERE p.cluster_id <> k.cluster_id;

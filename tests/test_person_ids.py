@@ -1,0 +1,74 @@
+"""Person ids: same inputs, same ids; additions keep ids; merges keep one; splits keep the larger part."""
+
+import itertools
+
+import duckdb
+import pytest
+
+from matching.person_ids import assign_person_ids, new_person_id
+
+RUNS = itertools.count()
+
+
+@pytest.fixture
+def con(monkeypatch: pytest.MonkeyPatch) -> duckdb.DuckDBPyConnection:
+    monkeypatch.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE identity_profiles (profile_id VARCHAR, n_records BIGINT)")
+    con.execute("CREATE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR)")
+    con.execute(
+        "CREATE TABLE record_clusters (source VARCHAR, record_key VARCHAR, profile_id VARCHAR, "
+        "cluster_id VARCHAR)"
+    )
+    return con
+
+
+def cluster(con: duckdb.DuckDBPyConnection, groups: dict[str, list[tuple[str, int]]]) -> dict[str, str]:
+    """Set this run's clustering ({cluster: [(profile, n_records)]}), assign ids, return profile -> person."""
+    con.execute("DELETE FROM identity_profiles; DELETE FROM profile_clusters; DELETE FROM record_clusters")
+    for cluster_id, profiles in groups.items():
+        for profile, n in profiles:
+            con.execute("INSERT INTO identity_profiles VALUES (?, ?)", [profile, n])
+            con.execute("INSERT INTO profile_clusters VALUES (?, ?)", [profile, cluster_id])
+            con.execute("INSERT INTO record_clusters VALUES ('s', ?, ?, ?)", [profile, profile, cluster_id])
+    assign_person_ids(con, f"run{next(RUNS)}")
+    return dict(con.execute("SELECT profile_id, person_id FROM person_registry").fetchall())
+
+
+def test_same_inputs_same_ids_and_no_trace_of_the_profile(con: duckdb.DuckDBPyConnection) -> None:
+    first = cluster(con, {"c1": [("a", 2), ("b", 1)], "c2": [("c", 1)]})
+    assert first["a"] == first["b"] != first["c"]
+    assert (
+        first["a"] == new_person_id(b"test-key", "a")
+        and first["c"].startswith("P")
+        and "a" not in first["a"][1:2]
+    )
+    again = cluster(con, {"x": [("a", 2), ("b", 1)], "y": [("c", 1)]})  # cluster labels differ, same persons
+    assert again == first
+
+
+def test_added_records_keep_every_existing_id(con: duckdb.DuckDBPyConnection) -> None:
+    first = cluster(con, {"c1": [("a", 2)], "c2": [("c", 1)]})
+    later = cluster(con, {"c1": [("a", 2), ("a2", 1)], "c2": [("c", 1)], "c3": [("d", 1)]})
+    assert later["a"] == later["a2"] == first["a"] and later["c"] == first["c"]
+    assert later["d"] not in first.values()
+
+
+def test_merge_keeps_the_larger_persons_id_and_logs_the_other(con: duckdb.DuckDBPyConnection) -> None:
+    first = cluster(con, {"c1": [("a", 3)], "c2": [("b", 1)]})
+    merged = cluster(con, {"m": [("a", 3), ("b", 1)]})
+    assert merged["a"] == merged["b"] == first["a"]
+    assert con.execute("SELECT merged_id, into_id FROM person_merges").fetchall() == [
+        (first["b"], first["a"])
+    ]
+
+
+def test_split_leaves_the_id_with_the_larger_part(con: duckdb.DuckDBPyConnection) -> None:
+    first = cluster(con, {"c1": [("a", 1), ("b", 3), ("c", 1)]})
+    split = cluster(con, {"big": [("b", 3)], "small": [("a", 1), ("c", 1)]})
+    assert split["b"] == first["b"]
+    assert split["a"] == split["c"] != first["b"]
+    # The small part's anchor ('a') made the old id; the new one must not collide with it.
+    assert con.execute("SELECT person_id, new_person_id FROM person_splits").fetchall() == [
+        (first["b"], split["a"])
+    ]
