@@ -1,7 +1,11 @@
-"""Link identity profiles into persons with the trained model (full re-link).
+"""Link identity profiles into persons with the trained model: full re-link or nightly increment.
 
 Predictions above a floor are kept with their per-comparison match weights (the explanation of
-every link); clusters are connected components at the clustering threshold.
+every link); clusters are connected components at the clustering threshold, after which an
+ID-less profile left alone may join its single candidate person (sql/link/15_attach_unique.sql).
+The increment scores only profiles not linked before, against the linked ones and each other
+(Splink 5 predict_between / predict_within), and re-clusters the kept links: scoring is the
+expensive part, clustering is a pass over the links.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from dataclasses import dataclass
 
 import duckdb
 from splink import DuckDBAPI, Linker
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from matching.training import prepare_profiles, splink_settings
 from oneperson.warehouse import SQL
@@ -18,14 +23,24 @@ from oneperson.warehouse import SQL
 KEEP_FLOOR = 0.01  # predictions below this are not kept
 CLUSTER_THRESHOLD = 0.95  # a link at or above this joins two profiles into one person
 ATTACH_FLOOR = 0.5  # an ID-less profile left alone joins the one person linked to it at least this well
+TF_COLUMNS = ("name_clean",)  # term-frequency-adjusted columns of matching/model.py
 
 
 @dataclass(frozen=True)
 class LinkResult:
+    mode: str  # full | incremental
     profiles: int
+    profiles_scored: int  # profiles whose pairs were scored in this run
     links_kept: int
     links_used: int
     clusters: int
+
+
+def _linker(
+    con: duckdb.DuckDBPyConnection, model: dict, table: str = "linkage_profiles"
+) -> tuple[Linker, DuckDBAPI]:
+    db = DuckDBAPI(connection=con)
+    return Linker(db.register(table), splink_settings(model), log_level=logging.WARNING), db
 
 
 def link_full(
@@ -33,13 +48,62 @@ def link_full(
 ) -> LinkResult:
     """Score every blocked pair of profiles, cluster, and give each current record its cluster."""
     profiles = prepare_profiles(con)
-    linker = Linker(
-        DuckDBAPI(connection=con).register("linkage_profiles"),
-        splink_settings(model),
-        log_level=logging.WARNING,
-    )
+    linker, _ = _linker(con, model)
     predictions = linker.inference.predict(threshold_match_probability=KEEP_FLOOR)
     con.execute(f"CREATE OR REPLACE TABLE profile_links AS SELECT * FROM {predictions.physical_name}")
+    return _cluster(con, linker, predictions, threshold, "full", profiles, profiles)
+
+
+def link_incremental(
+    con: duckdb.DuckDBPyConnection, model: dict, threshold: float = CLUSTER_THRESHOLD
+) -> LinkResult:
+    """Score only profiles not linked before; falls back to a full link when nothing was linked yet."""
+    has_links = (
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('profile_links', 'person_registry')"
+        ).fetchall()[0][0]
+        == 2
+    )
+    if not has_links:
+        return link_full(con, model, threshold)
+    profiles = prepare_profiles(con)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE profiles_known AS SELECT p.* FROM linkage_profiles AS p
+            SEMI JOIN person_registry AS r ON r.profile_id = p.unique_id;
+        CREATE OR REPLACE TEMP TABLE profiles_new AS SELECT p.* FROM linkage_profiles AS p
+            ANTI JOIN person_registry AS r ON r.profile_id = p.unique_id;
+        -- Links of profiles that no current record carries any more go.
+        DELETE FROM profile_links
+        WHERE unique_id_l NOT IN (SELECT unique_id FROM linkage_profiles)
+           OR unique_id_r NOT IN (SELECT unique_id FROM linkage_profiles);""")
+    n_new = con.execute("SELECT count(*) FROM profiles_new").fetchall()[0][0]
+    linker, db = _linker(con, model)
+    if n_new:
+        # Term frequencies over every current profile, as a full re-link would compute them.
+        for column in TF_COLUMNS:
+            con.execute(f"""CREATE OR REPLACE TABLE tf_{column} AS
+                SELECT {column}, count(*)::DOUBLE / (SELECT count({column}) FROM linkage_profiles)
+                       AS tf_{column}
+                FROM linkage_profiles WHERE {column} IS NOT NULL GROUP BY {column}""")
+            linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}"), column)
+        known, new = db.register("profiles_known"), db.register("profiles_new")
+        for scored in (
+            linker.inference.predict_between(known, new, threshold_match_probability=KEEP_FLOOR),
+            linker.inference.predict_within(new, threshold_match_probability=KEEP_FLOOR),
+        ):
+            con.execute(f"INSERT INTO profile_links BY NAME SELECT * FROM {scored.physical_name}")
+    return _cluster(con, linker, db.register("profile_links"), threshold, "incremental", profiles, n_new)
+
+
+def _cluster(
+    con: duckdb.DuckDBPyConnection,
+    linker: Linker,
+    predictions: SplinkDataFrame,
+    threshold: float,
+    mode: str,
+    profiles: int,
+    scored: int,
+) -> LinkResult:
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=threshold
     )
@@ -52,4 +116,4 @@ def link_full(
         "SELECT count(*), count(*) FILTER (match_probability >= ?) FROM profile_links", [threshold]
     ).fetchall()[0]
     n_clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM record_clusters").fetchall()[0][0]
-    return LinkResult(profiles, kept, used, n_clusters)
+    return LinkResult(mode, profiles, scored, kept, used, n_clusters)

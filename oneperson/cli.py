@@ -146,16 +146,19 @@ def train(
 def link(
     warehouse: Annotated[Path, typer.Option(help="An ingested warehouse.")] = WAREHOUSE,
     model: Annotated[Path | None, typer.Option(help="Model JSON (default: the repo's).")] = None,
+    full: Annotated[
+        bool, typer.Option(help="Re-score every profile pair instead of only new profiles.")
+    ] = False,
 ) -> None:
-    """Full re-link: score blocked profile pairs, cluster them into persons."""
+    """Link profiles into persons: only new profiles are scored unless --full; ids carry over."""
     import duckdb
 
-    from matching.linkage import link_full
+    from matching.linkage import link_full, link_incremental
     from matching.training import DEFAULT_MODEL, load
 
     con = duckdb.connect(str(warehouse))
     with console.status("linking"):
-        result = link_full(con, load(model or DEFAULT_MODEL))
+        result = (link_full if full else link_incremental)(con, load(model or DEFAULT_MODEL))
     console.print(
         f"{result.profiles:,} profiles, {result.links_kept:,} scored links kept, "
         f"{result.links_used:,} at or above the clustering threshold, {result.clusters:,} persons"

@@ -62,3 +62,51 @@ def test_training_without_labels_gives_a_model_that_keeps_twins_apart(
     link_full(warehouse, model)
     report = evaluate(assignments(warehouse), SAMPLE / "truth")
     assert report.twin_merges == 0 and report.precision >= 0.995 and report.recall >= 0.98
+
+
+def test_incremental_link_agrees_with_a_full_relink_and_keeps_ids(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    import polars as pl
+
+    from matching.linkage import link_incremental
+    from matching.person_ids import assign_person_ids
+
+    monkeypatch.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
+    model = load()
+    landing = tmp_path / "landing"
+    for source_dir in (SAMPLE / "landing").iterdir():
+        shutil.copytree(source_dir / "20261001", landing / source_dir.name / "20261001")
+
+    def ingest(con: duckdb.DuckDBPyConnection) -> None:
+        for batches in pending(con, landing).values():
+            apply_source(con, batches, uuid.uuid4().hex)
+        standardise(con)
+        build_profiles(con)
+
+    con = connect(tmp_path / "inc.duckdb")
+    ingest(con)
+    assert link_incremental(con, model).mode == "full"  # nothing linked yet
+    assign_person_ids(con, "night-1")
+    before = dict(con.execute("SELECT profile_id, person_id FROM person_registry").fetchall())
+    for source_dir in (SAMPLE / "landing").iterdir():  # the later batches arrive
+        for batch in source_dir.iterdir():
+            if batch.name != "20261001":
+                shutil.copytree(batch, landing / source_dir.name / batch.name)
+    ingest(con)
+    result = link_incremental(con, model)
+    assert result.mode == "incremental" and 0 < result.profiles_scored < result.profiles
+    assign_person_ids(con, "night-2")
+    after = dict(con.execute("SELECT profile_id, person_id FROM person_registry").fetchall())
+    merged = {m for (m,) in con.execute("SELECT merged_id FROM person_merges").fetchall()}
+    assert all(after[p] == old or old in merged for p, old in before.items() if p in after)
+
+    full = connect(tmp_path / "full.duckdb")
+    ingest(full)
+    link_full(full, model)
+    incremental = con.sql("SELECT source, record_key, person_id FROM record_persons").pl()
+    relinked = full.sql("SELECT source, record_key, cluster_id FROM record_clusters").pl()
+    joined = incremental.join(relinked, on=["source", "record_key"])
+    assert joined.height == incremental.height == relinked.height
+    assert joined.group_by("person_id").agg(pl.col("cluster_id").n_unique())["cluster_id"].max() == 1
+    assert joined.group_by("cluster_id").agg(pl.col("person_id").n_unique())["person_id"].max() == 1
