@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
+import polars as pl
 from splink import DuckDBAPI, Linker
-from splink.internals.splink_dataframe import SplinkDataFrame
 
 from matching.training import prepare_profiles, splink_settings
 from oneperson.warehouse import SQL
@@ -23,6 +24,16 @@ from oneperson.warehouse import SQL
 KEEP_FLOOR = 0.01  # predictions below this are not kept
 CLUSTER_THRESHOLD = 0.95  # a link at or above this joins two profiles into one person
 ATTACH_FLOOR = 0.5  # an ID-less profile left alone joins the one person linked to it at least this well
+REVIEW_FLOOR = 0.5  # links in [REVIEW_FLOOR, CLUSTER_THRESHOLD) go to the review queue
+DECISION_COLUMNS = (
+    "source_l",
+    "record_key_l",
+    "source_r",
+    "record_key_r",
+    "decision",
+    "reviewer",
+    "decided_at",
+)
 TF_COLUMNS = ("name_clean",)  # term-frequency-adjusted columns of matching/model.py
 
 
@@ -48,10 +59,10 @@ def link_full(
 ) -> LinkResult:
     """Score every blocked pair of profiles, cluster, and give each current record its cluster."""
     profiles = prepare_profiles(con)
-    linker, _ = _linker(con, model)
+    linker, db = _linker(con, model)
     predictions = linker.inference.predict(threshold_match_probability=KEEP_FLOOR)
     con.execute(f"CREATE OR REPLACE TABLE profile_links AS SELECT * FROM {predictions.physical_name}")
-    return _cluster(con, linker, predictions, threshold, "full", profiles, profiles)
+    return _cluster(con, linker, db, threshold, "full", profiles, profiles)
 
 
 def link_incremental(
@@ -92,28 +103,70 @@ def link_incremental(
             linker.inference.predict_within(new, threshold_match_probability=KEEP_FLOOR),
         ):
             con.execute(f"INSERT INTO profile_links BY NAME SELECT * FROM {scored.physical_name}")
-    return _cluster(con, linker, db.register("profile_links"), threshold, "incremental", profiles, n_new)
+    return _cluster(con, linker, db, threshold, "incremental", profiles, n_new)
 
 
 def _cluster(
     con: duckdb.DuckDBPyConnection,
     linker: Linker,
-    predictions: SplinkDataFrame,
+    db: DuckDBAPI,
     threshold: float,
     mode: str,
     profiles: int,
     scored: int,
 ) -> LinkResult:
+    """Apply review decisions, cluster the kept links, attach lone ID-less profiles, queue doubts."""
+    con.execute((SQL / "link" / "12_review_decisions.sql").read_text(encoding="utf-8"))
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=threshold
+        db.register("profile_links"), threshold_match_probability=threshold
     )
     con.execute(f"""CREATE OR REPLACE TABLE profile_clusters AS
         SELECT unique_id AS profile_id, cluster_id FROM {clusters.physical_name}""")
     con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
     con.execute((SQL / "link" / "15_attach_unique.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "20_record_persons.sql").read_text(encoding="utf-8"))
+    con.execute(f"SET VARIABLE review_floor = {REVIEW_FLOOR}; SET VARIABLE threshold = {threshold}")
+    con.execute((SQL / "link" / "40_review_queue.sql").read_text(encoding="utf-8"))
     kept, used = con.execute(
         "SELECT count(*), count(*) FILTER (match_probability >= ?) FROM profile_links", [threshold]
     ).fetchall()[0]
     n_clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM record_clusters").fetchall()[0][0]
     return LinkResult(mode, profiles, scored, kept, used, n_clusters)
+
+
+class DecisionsError(ValueError):
+    pass
+
+
+def load_decisions(con: duckdb.DuckDBPyConnection, path: Path, run_id: str) -> int:
+    """Add a reviewer's decisions file (CSV: DECISION_COLUMNS) to review_labels; returns rows added.
+
+    Applied by the next link as forced links (`match`) or removed links (`non_match`).
+    """
+    con.execute((SQL / "link" / "12_review_decisions.sql").read_text(encoding="utf-8").split(";")[0])
+    frame = pl.read_csv(path, infer_schema=False)
+    missing = [c for c in DECISION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DecisionsError(f"{path}: missing column(s) {', '.join(missing)}")
+    frame = frame.with_row_index("line", offset=2).with_columns(
+        decided=pl.col("decided_at").str.to_datetime(strict=False)
+    )
+    bad = frame.filter(
+        ~pl.col("decision").is_in(["match", "non_match"])
+        | pl.col("decided").is_null()
+        | pl.any_horizontal(pl.col(list(DECISION_COLUMNS[:4])).is_null())
+    )
+    if bad.height:
+        row = bad.row(0, named=True)
+        field = (
+            "decision"
+            if row["decision"] not in ("match", "non_match")
+            else ("decided_at" if row["decided"] is None else "source/record_key")
+        )
+        raise DecisionsError(f"{path}, line {row['line']}: bad {field} ({row.get(field, '')!r})")
+    rows = frame.select(*DECISION_COLUMNS[:6], decided_at="decided", applied_run=pl.lit(run_id))  # noqa: F841
+    before = con.execute("SELECT count(*) FROM review_labels").fetchall()[0][0]
+    con.execute("""INSERT INTO review_labels SELECT * FROM rows AS r WHERE NOT EXISTS (
+        SELECT 1 FROM review_labels AS l WHERE l.source_l = r.source_l AND l.record_key_l = r.record_key_l
+        AND l.source_r = r.source_r AND l.record_key_r = r.record_key_r AND l.decided_at = r.decided_at)""")
+    return con.execute("SELECT count(*) FROM review_labels").fetchall()[0][0] - before

@@ -146,22 +146,33 @@ def train(
 def link(
     warehouse: Annotated[Path, typer.Option(help="An ingested warehouse.")] = WAREHOUSE,
     model: Annotated[Path | None, typer.Option(help="Model JSON (default: the repo's).")] = None,
-    full: Annotated[
-        bool, typer.Option(help="Re-score every profile pair instead of only new profiles.")
-    ] = False,
+    full: Annotated[bool, typer.Option(help="Re-score every profile pair, not only new profiles.")] = False,
+    decisions: Annotated[Path | None, typer.Option(help="Reviewers' decisions CSV to apply first.")] = None,
 ) -> None:
-    """Link profiles into persons: only new profiles are scored unless --full; ids carry over."""
+    """Link profiles into persons: only new profiles are scored unless --full; person ids carry over."""
+    import uuid
+
     import duckdb
 
-    from matching.linkage import link_full, link_incremental
+    from matching.linkage import link_full, link_incremental, load_decisions
+    from matching.person_ids import assign_person_ids
     from matching.training import DEFAULT_MODEL, load
 
+    run_id = uuid.uuid4().hex
     con = duckdb.connect(str(warehouse))
+    if decisions:
+        console.print(f"{load_decisions(con, decisions, run_id):,} new decisions from {decisions}")
     with console.status("linking"):
         result = (link_full if full else link_incremental)(con, load(model or DEFAULT_MODEL))
+        ids = assign_person_ids(con, run_id)
+    queued = con.execute("SELECT count(*) FROM review_queue").fetchall()[0][0]
     console.print(
-        f"{result.profiles:,} profiles, {result.links_kept:,} scored links kept, "
-        f"{result.links_used:,} at or above the clustering threshold, {result.clusters:,} persons"
+        f"{result.mode} link: {result.profiles:,} profiles ({result.profiles_scored:,} scored), "
+        f"{result.links_kept:,} links kept, {result.links_used:,} at or above the clustering threshold, "
+        f"{result.clusters:,} persons; {queued:,} pairs to review"
+    )
+    console.print(
+        f"person ids: {ids.kept:,} kept, {ids.new:,} new, {ids.merges:,} merges, {ids.splits:,} splits"
     )
 
 
@@ -178,6 +189,24 @@ def evaluate(
     con = duckdb.connect(str(warehouse), read_only=True)
     assignments = con.sql("SELECT source, record_key, person_id FROM record_persons").pl()
     console.print(str(run(assignments, truth)))
+
+
+@app.command()
+def review(
+    out: Annotated[Path, typer.Option(help="CSV to write the review queue to (fill in decision, reviewer).")],
+    warehouse: Annotated[Path, typer.Option(help="A linked warehouse.")] = WAREHOUSE,
+) -> None:
+    """Export the review queue: uncertain links between two persons, as a decisions file to fill in."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    queue = con.sql("""SELECT source_l, record_key_l, source_r, record_key_r, round(match_probability, 4) AS
+        match_probability, NULL AS decision, NULL AS reviewer, NULL AS decided_at FROM review_queue""").pl()
+    queue.write_csv(out)
+    console.print(
+        f"{queue.height:,} pairs to review written to {out}; put match or non_match in `decision`, "
+        f"then run `oneperson link --decisions {out}`"
+    )
 
 
 @app.command("check-world")

@@ -110,3 +110,70 @@ def test_incremental_link_agrees_with_a_full_relink_and_keeps_ids(tmp_path: Path
     assert joined.height == incremental.height == relinked.height
     assert joined.group_by("person_id").agg(pl.col("cluster_id").n_unique())["cluster_id"].max() == 1
     assert joined.group_by("cluster_id").agg(pl.col("person_id").n_unique())["person_id"].max() == 1
+
+
+def test_review_decisions_force_links_and_are_kept_as_labels(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    import polars as pl
+
+    from matching.linkage import DecisionsError, load_decisions
+
+    link_full(warehouse, load())
+    before = dict(
+        ((s, k), c)
+        for s, k, c in warehouse.execute(
+            "SELECT source, record_key, cluster_id FROM record_clusters"
+        ).fetchall()
+    )
+    # Two records of two different persons (each a single profile): a reviewer says they are one.
+    pair = warehouse.execute("""
+        WITH single AS (SELECT cluster_id FROM profile_clusters GROUP BY cluster_id HAVING count(*) = 1)
+        SELECT a.source, a.record_key, b.source, b.record_key FROM record_clusters AS a
+        JOIN record_clusters AS b ON a.cluster_id < b.cluster_id
+        WHERE a.cluster_id IN (SELECT cluster_id FROM single)
+          AND b.cluster_id IN (SELECT cluster_id FROM single)
+        ORDER BY 1, 2, 3, 4 LIMIT 1""").fetchall()[0]
+    decisions = tmp_path / "decisions.csv"
+    pl.DataFrame(
+        [(*pair, "match", "reviewer-1", "2026-11-20T09:05:00")],
+        schema=["source_l", "record_key_l", "source_r", "record_key_r", "decision", "reviewer", "decided_at"],
+        orient="row",
+    ).write_csv(decisions)
+    assert load_decisions(warehouse, decisions, "run-review") == 1
+    assert load_decisions(warehouse, decisions, "run-review-again") == 0  # a decision is kept once
+    link_full(warehouse, load())
+    after = dict(
+        ((s, k), c)
+        for s, k, c in warehouse.execute(
+            "SELECT source, record_key, cluster_id FROM record_clusters"
+        ).fetchall()
+    )
+    assert before[pair[:2]] != before[pair[2:]] and after[pair[:2]] == after[pair[2:]]
+    assert warehouse.execute("SELECT decision, reviewer FROM review_labels").fetchall() == [
+        ("match", "reviewer-1")
+    ]
+
+    # A non_match removes the link again (the latest decision on a pair wins).
+    pl.DataFrame(
+        [(*pair, "non_match", "reviewer-2", "2026-11-21T09:00:00")],
+        schema=["source_l", "record_key_l", "source_r", "record_key_r", "decision", "reviewer", "decided_at"],
+        orient="row",
+    ).write_csv(decisions)
+    load_decisions(warehouse, decisions, "run-review-2")
+    link_full(warehouse, load())
+    again = dict(
+        ((s, k), c)
+        for s, k, c in warehouse.execute(
+            "SELECT source, record_key, cluster_id FROM record_clusters"
+        ).fetchall()
+    )
+    assert again[pair[:2]] != again[pair[2:]]
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "source_l,record_key_l,source_r,record_key_r,decision,reviewer,decided_at\n"
+        "tax,R1,tax,R2,maybe,someone,2026-11-20T09:00:00\n"
+    )
+    with pytest.raises(DecisionsError, match=r"bad.csv, line 2: bad decision \('maybe'\)"):
+        load_decisions(warehouse, bad, "run-bad")
