@@ -2,7 +2,8 @@
 
 Predictions above a floor are kept with their per-comparison match weights (the explanation of
 every link); clusters are connected components at the clustering threshold, after which an
-ID-less profile left alone may join its single candidate person (sql/link/15_attach_unique.sql).
+ID-less profile left alone may join its single candidate person (sql/link/15_attach_unique.sql),
+and no person may hold two different valid ID numbers (sql/link/17_cannot_link.sql).
 The increment scores only profiles not linked before, against the linked ones and each other
 (Splink 5 predict_between / predict_within), and re-clusters the kept links: scoring is the
 expensive part, clustering is a pass over the links.
@@ -124,6 +125,7 @@ def _cluster(
         SELECT unique_id AS profile_id, cluster_id FROM {clusters.physical_name}""")
     con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
     con.execute((SQL / "link" / "15_attach_unique.sql").read_text(encoding="utf-8"))
+    con.execute((SQL / "link" / "17_cannot_link.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "20_record_persons.sql").read_text(encoding="utf-8"))
     con.execute(f"SET VARIABLE review_floor = {REVIEW_FLOOR}; SET VARIABLE threshold = {threshold}")
     con.execute((SQL / "link" / "40_review_queue.sql").read_text(encoding="utf-8"))
