@@ -2,14 +2,20 @@
 -- still chain two persons through a record without an ID (namesakes of one county born days
 -- apart). In such a cluster each valid number anchors its own person, and every other profile
 -- goes to the anchor group it is most strongly linked to directly (ties: the smaller number);
--- a profile with no direct link to any anchor stays alone. Splits are kept for review.
+-- a profile with no direct link to any anchor stays alone. Splits are kept for review. A cluster
+-- that a reviewer joined on purpose (a `match` decision, e.g. a number issued twice) is left whole.
 CREATE OR REPLACE TEMP TABLE conflicted AS
 SELECT c.cluster_id
 FROM profile_clusters AS c
 JOIN linkage_profiles AS p ON p.unique_id = c.profile_id
 WHERE p.id_valid
 GROUP BY c.cluster_id
-HAVING count(DISTINCT p.id_std) > 1;
+HAVING count(DISTINCT p.id_std) > 1
+EXCEPT
+SELECT c.cluster_id
+FROM decided_pairs AS d
+JOIN profile_clusters AS c ON c.profile_id = d.profile_l
+WHERE d.decision = 'match';
 
 CREATE OR REPLACE TEMP TABLE anchor_of AS
 SELECT c.profile_id, c.cluster_id, p.id_std AS anchor
