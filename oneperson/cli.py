@@ -177,6 +177,34 @@ def link(
 
 
 @app.command()
+def explain(
+    person_id: Annotated[str, typer.Argument(help="A person id (P...) from the store or `record_persons`.")],
+    out: Annotated[Path | None, typer.Option(help="HTML file to write (default: explain-<id>.html).")] = None,
+    warehouse: Annotated[Path, typer.Option(help="A linked warehouse.")] = WAREHOUSE,
+    model: Annotated[Path | None, typer.Option(help="Model JSON (default: the repo's).")] = None,
+) -> None:
+    """Write an offline HTML page of why a person's records are one person (Splink waterfall charts)."""
+    import duckdb
+
+    from matching.explain import explain_person
+    from matching.training import DEFAULT_MODEL, load
+
+    con = duckdb.connect(str(warehouse))
+    found = con.execute(
+        """SELECT DISTINCT c.cluster_id FROM person_registry AS r
+           JOIN profile_clusters AS c USING (profile_id) WHERE r.person_id = ?""",
+        [person_id],
+    ).fetchall()
+    if not found:
+        console.print(f"[red]no person {person_id} in {warehouse}[/red]")
+        raise typer.Exit(1)
+    path = explain_person(
+        con, found[0][0], load(model or DEFAULT_MODEL), out or Path(f"explain-{person_id}.html")
+    )
+    console.print(f"written {path}: open it in a browser (works offline)")
+
+
+@app.command()
 def evaluate(
     truth: Annotated[Path, typer.Option(help="The world's truth folder.")] = SAMPLE / "truth",
     warehouse: Annotated[Path, typer.Option(help="A linked warehouse.")] = WAREHOUSE,
