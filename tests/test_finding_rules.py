@@ -166,8 +166,8 @@ ps("missing", "R-missing", "1980-01-01", "110101", p=0.93)
 enr("missing", "S9", "390", Y, "110101", status="suspended")
 tax("missing", "T-missing", "390", Y, "2023-11-01", "110101")
 
-# missing_enrollment without public_security: evidence = all their records (the payment without an
-# enrollment is also paid_not_enrolled).
+# A person without a public_security record is not a registered resident: no missing_enrollment
+# (the payment without an enrollment is still paid_not_enrolled).
 edu("missing_nops", "S3", 2015, "350102", status="graduated", p=0.9)
 case("missing_nops", "C-low", "low_income", "active", "2022-01-01", p=0.8)
 tax("missing_nops", "T-nops", "390", Y, "2024-01-15", "350102")
@@ -279,7 +279,8 @@ EXPECTED: list[tuple[str, str, list[str], float | None, str | None, str | None]]
      R.EMPLOYEE_CONTINUOUS),
     (DUP_SS, "multi", ["12|X|390|2024", "12|Y|390|2024"], None, "12|Y|390|2024", R.RESIDENT_HUKOU_PLACE),
     (FindingType.MISSING_ENROLLMENT, "missing", ["R-missing"], 0.93, None, None),
-    (FindingType.MISSING_ENROLLMENT, "missing_nops", ["C-low", "S3|2015", "T-nops"], 0.8, None, None),
+    # missing_nops has no hukou record: not a registered resident, so no missing_enrollment
+    # (sql/findings/20_missing_enrollment.sql); the payment still makes paid_not_enrolled.
     (FindingType.PAID_NOT_ENROLLED, "missing_nops", ["T-nops"], None, None, None),
     (FindingType.DECEASED_ENROLLED, "dead", ["44|D1|390|2024", "R-dead"], None, None, None),
     (FindingType.DECEASED_ENROLLED, "dead_undated", ["11|U1|310|2024", "R-dead_undated"], None, None, None),

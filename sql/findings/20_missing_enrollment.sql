@@ -1,8 +1,10 @@
 -- 20_missing_enrollment (应保未保): alive on 1 January of the year and no active enrollment
--- anywhere for it (CONTRACT §2). Every person with at least one record in any source is
--- evaluated, for every year in coverage_years.
--- Evidence: the person's public_security records (all of them, whatever their status); a person
--- with none: all their records, of every source.
+-- anywhere for it (CONTRACT §2), for every year in coverage_years.
+-- Evaluated for registered residents only: persons with a public_security (hukou) record. Who
+-- "should be covered" is judged against the household register, as is "alive on 1 January";
+-- a person known only from, say, a payment typed without an ID number cannot be told apart
+-- from a fragment of someone else and is not a case a bureau can act on.
+-- Evidence: the person's public_security records (all of them, whatever their status).
 CREATE OR REPLACE TEMP VIEW rules_ev_missing_enrollment AS
 WITH missing AS (
     SELECT py.person, py.coverage_year
@@ -22,15 +24,4 @@ SELECT
     ps.record_key,
     ps.link_probability
 FROM missing AS m
-JOIN rules_public_security AS ps ON ps.person = m.person
-UNION ALL
-SELECT
-    'missing_enrollment',
-    m.person,
-    m.coverage_year,
-    r.source,
-    r.record_key,
-    r.link_probability
-FROM missing AS m
-JOIN rules_record AS r ON r.person = m.person
-WHERE NOT EXISTS (SELECT 1 FROM rules_public_security AS ps WHERE ps.person = m.person);
+JOIN rules_public_security AS ps ON ps.person = m.person;

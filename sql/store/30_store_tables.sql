@@ -1,0 +1,73 @@
+-- The store tables of CONTRACT §3 as views over the warehouse (columns = schemas/store.py).
+-- The publisher (oneperson/store.py) writes them into an immutable snapshot.
+
+-- persons: facts about each person, from the hukou register first, then any source.
+CREATE OR REPLACE VIEW store_persons AS
+WITH facts AS (
+    SELECT l.person_id, s.source, coalesce(s.birth_date, s.id_birth_date) AS birth_date,
+           coalesce(s.sex, s.id_sex) AS sex
+    FROM record_links AS l
+    JOIN std_identity AS s USING (source, record_key)
+),
+hukou AS (  -- the current registration: status normal, latest change first
+    SELECT l.person_id,
+           arg_max(p.hukou_region_code, (p.status = 'normal', p.status_date, p.record_key)) AS hukou_region_code,
+           bool_or(p.status = 'deceased') AS deceased
+    FROM record_links AS l
+    JOIN current_public_security AS p ON l.source = 'public_security' AND p.record_key = l.record_key
+    GROUP BY l.person_id
+)
+SELECT
+    f.person_id,
+    year(coalesce(min(f.birth_date) FILTER (f.source = 'public_security'), mode(f.birth_date)))::BIGINT
+        AS birth_year,
+    coalesce(mode(f.sex) FILTER (f.source = 'public_security'), mode(f.sex)) AS sex,
+    any_value(h.hukou_region_code) AS hukou_region_code,
+    left(any_value(h.hukou_region_code), 2) AS hukou_province,
+    NOT coalesce(any_value(h.deceased), false) AS alive,
+    list(DISTINCT f.source ORDER BY f.source) AS sources,
+    count(*)::BIGINT AS n_records
+FROM facts AS f
+LEFT JOIN hukou AS h USING (person_id)
+GROUP BY f.person_id;
+
+CREATE OR REPLACE VIEW store_person_records AS
+SELECT l.source, l.record_key, l.person_id, l.link_probability AS match_probability, b.batch
+FROM record_links AS l
+JOIN (
+    SELECT 'enrollment' AS source, record_key, _batch AS batch FROM current_enrollment
+    UNION ALL SELECT 'tax', record_key, _batch FROM current_tax
+    UNION ALL SELECT 'public_security', record_key, _batch FROM current_public_security
+    UNION ALL SELECT 'education', record_key, _batch FROM current_education
+    UNION ALL SELECT 'civil_affairs', record_key, _batch FROM current_civil_affairs
+) AS b USING (source, record_key);
+
+CREATE OR REPLACE VIEW store_enrollments AS
+SELECT l.person_id, e.record_key, e.scheme, e.coverage_year::BIGINT AS coverage_year, e.insured_region_code,
+       left(e.insured_region_code, 2) AS insured_province, e.status
+FROM current_enrollment AS e
+JOIN record_links AS l ON l.source = 'enrollment' AND l.record_key = e.record_key;
+
+CREATE OR REPLACE VIEW store_findings AS
+SELECT f.finding_id, f.finding_type, f.person_id, f.coverage_year::BIGINT AS coverage_year, f.record_keys,
+       f.min_match_probability, f.keep_record_key, f.resolution_rule, h.first_seen_snapshot
+FROM findings_current AS f
+JOIN findings_history AS h USING (finding_id);
+
+-- identities (restricted): the person's normalised number and name, and every variant seen.
+CREATE OR REPLACE VIEW store_identities AS
+SELECT
+    l.person_id,
+    mode(s.id_std) FILTER (s.id_issue IS NULL) AS id_number,
+    coalesce(mode(s.name_clean) FILTER (s.source = 'public_security'), mode(s.name_clean)) AS name,
+    coalesce(mode(s.birth_date) FILTER (s.source = 'public_security'), mode(coalesce(s.birth_date, s.id_birth_date)))
+        AS birth_date,
+    coalesce(mode(s.sex) FILTER (s.source = 'public_security'), mode(coalesce(s.sex, s.id_sex))) AS sex,
+    list(DISTINCT s.id_raw ORDER BY s.id_raw) FILTER (s.id_raw IS NOT NULL) AS id_number_variants,
+    list(DISTINCT s.name_raw ORDER BY s.name_raw) FILTER (s.name_raw IS NOT NULL) AS name_variants
+FROM record_links AS l
+JOIN std_identity AS s USING (source, record_key)
+GROUP BY l.person_id;
+
+CREATE OR REPLACE VIEW store_quarantine AS
+SELECT source, batch, file, line, reason, raw FROM quarantine;
