@@ -182,10 +182,12 @@ def explain_person(
     model: dict,
     out: Path,
     threshold: float = CLUSTER_THRESHOLD,
+    title: str | None = None,
 ) -> Path:
     """Write one offline HTML page explaining why the records of `person_id` are one person.
 
-    `person_id` is, for now, a cluster id of record_clusters (as written by matching.linkage.link_full);
+    `person_id` is a cluster id of record_clusters (as written by matching.linkage); it is a
+    profile hash and never printed: `title` (the stable pseudonymous person id) heads the page.
     `model` is the trained model the links were scored with (matching.training.load()); `threshold` is
     the clustering threshold used. Returns `out`. Raises KeyError for an unknown person.
     """
@@ -228,7 +230,7 @@ def explain_person(
         sources[r["source"]] = sources.get(r["source"], 0) + 1
     esc = html.escape
     body = [
-        f"<h1>Person {esc(person_id)}</h1>",
+        f"<h1>Person {esc(title or 'of this page')}</h1>",
         '<p class="confidential">Confidential: personal data, for authorised staff only. '
         "ID numbers show their first 6 and last 1 characters.</p>",
         '<dl class="summary">',
@@ -312,7 +314,7 @@ def explain_person(
     page = (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        f"<title>Person {esc(person_id)}</title><style>{_STYLE}</style></head>\n<body>\n"
+        f"<title>Person {esc(title or '')}</title><style>{_STYLE}</style></head>\n<body>\n"
         + "\n".join(body)
         + "\n"
         + scripts

@@ -199,7 +199,11 @@ def explain(
         console.print(f"[red]no person {person_id} in {warehouse}[/red]")
         raise typer.Exit(1)
     path = explain_person(
-        con, found[0][0], load(model or DEFAULT_MODEL), out or Path(f"explain-{person_id}.html")
+        con,
+        found[0][0],
+        load(model or DEFAULT_MODEL),
+        out or Path(f"explain-{person_id}.html"),
+        title=person_id,
     )
     console.print(f"written {path}: open it in a browser (works offline)")
 
