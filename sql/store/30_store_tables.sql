@@ -63,8 +63,9 @@ SELECT
     coalesce(mode(s.birth_date) FILTER (s.source = 'public_security'), mode(coalesce(s.birth_date, s.id_birth_date)))
         AS birth_date,
     coalesce(mode(s.sex) FILTER (s.source = 'public_security'), mode(coalesce(s.sex, s.id_sex))) AS sex,
-    list(DISTINCT s.id_raw ORDER BY s.id_raw) FILTER (s.id_raw IS NOT NULL) AS id_number_variants,
-    list(DISTINCT s.name_raw ORDER BY s.name_raw) FILTER (s.name_raw IS NOT NULL) AS name_variants
+    coalesce(list(DISTINCT s.id_raw ORDER BY s.id_raw) FILTER (s.id_raw IS NOT NULL), [])
+        AS id_number_variants,
+    coalesce(list(DISTINCT s.name_raw ORDER BY s.name_raw) FILTER (s.name_raw IS NOT NULL), []) AS name_variants
 FROM record_links AS l
 JOIN std_identity AS s USING (source, record_key)
 GROUP BY l.person_id;

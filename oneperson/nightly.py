@@ -1,0 +1,107 @@
+"""The steps of the nightly run after ingest: link persons, build findings, publish a snapshot.
+
+Each step opens the warehouse itself, so that Prefect tasks pass only paths and ids.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+
+from matching.linkage import link_incremental
+from matching.model import MODEL_VERSION
+from matching.person_ids import assign_person_ids
+from matching.training import DEFAULT_MODEL, load
+from oneperson.findings import build_findings
+from oneperson.store import publish
+from oneperson.warehouse import connect
+
+
+def warehouse_of(store: Path) -> Path:
+    """The warehouse kept beside a store's snapshots (personal data: owner-only folder)."""
+    folder = store / "warehouse"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
+    return folder / "oneperson.duckdb"
+
+
+def find_persons(warehouse: Path, run_id: str) -> dict:
+    """Incremental link (full on the first night), then carry person ids over."""
+    con = connect(warehouse)
+    try:
+        result = link_incremental(con, load(DEFAULT_MODEL))
+        ids = assign_person_ids(con, run_id)
+    finally:
+        con.close()
+    return {
+        "mode": result.mode,
+        "profiles": result.profiles,
+        "profiles_scored": result.profiles_scored,
+        "persons": ids.persons,
+        "ids_kept": ids.kept,
+        "ids_new": ids.new,
+        "merges": ids.merges,
+        "splits": ids.splits,
+    }
+
+
+def next_snapshot_id(warehouse: Path, store: Path) -> str:
+    """`<latest applied batch date>-<n>`: derived from the inputs, so the same inputs give the same id."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        latest = con.execute("SELECT max(left(batch, 8)) FROM batch_log WHERE status = 'applied'").fetchall()[
+            0
+        ][0]
+    finally:
+        con.close()
+    stem = latest or "00000000"
+    taken = (
+        {p.name for p in (store / "snapshots").glob(f"{stem}-*")} if (store / "snapshots").exists() else set()
+    )
+    n = 1
+    while f"{stem}-{n:03d}" in taken:
+        n += 1
+    return f"{stem}-{n:03d}"
+
+
+def code_version() -> str:
+    """The package version and, when run from a git checkout, its commit."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    return f"{version('oneperson')}+{commit}" if commit else version("oneperson")
+
+
+def publish_snapshot(warehouse: Path, store: Path, snapshot_id: str, run_id: str, retention: int) -> dict:
+    """Findings for this snapshot, then the store tables written and CURRENT swapped."""
+    con = connect(warehouse)
+    try:
+        n_findings = build_findings(con, snapshot_id)
+        batches = con.execute("""SELECT source, list(DISTINCT batch ORDER BY batch) FROM batch_log
+            WHERE status = 'applied' GROUP BY source ORDER BY source""").fetchall()
+        by_type = [
+            {"finding_type": t, "findings": n}
+            for t, n in con.execute(
+                "SELECT finding_type, count(*) FROM store_findings GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+        ]
+        manifest = {
+            "run_id": run_id,
+            "input_batches": dict(batches),
+            "model_version": MODEL_VERSION,
+            "code_version": code_version(),
+        }
+        path = publish(con, store, snapshot_id, manifest, retention=retention)
+    finally:
+        con.close()
+    return {"snapshot": str(path), "findings": n_findings, "findings_by_type": by_type}

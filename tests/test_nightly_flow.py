@@ -1,0 +1,69 @@
+"""The nightly flow end to end on the sample, under a temporary Prefect server."""
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.nightly import nightly
+from oneperson.store import current_snapshot, read_parquet_sql
+from schemas.store import STORE_TABLES
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_server():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_nightly_publishes_a_snapshot_then_an_unchanged_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
+    store = tmp_path / "store"
+    first = nightly(landing=SAMPLE / "landing", store=store)
+    snapshot = current_snapshot(store)
+    assert snapshot is not None and snapshot.name == first["snapshot_id"] == "20261101-001"
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    assert manifest["model_version"] and set(manifest["input_batches"]) == {
+        "enrollment",
+        "tax",
+        "public_security",
+        "education",
+        "civil_affairs",
+    }
+    con = duckdb.connect()
+    counts = {
+        m.table: con.execute(f"SELECT count(*) FROM {read_parquet_sql(snapshot, m)}").fetchall()[0][0]
+        for m in STORE_TABLES
+    }
+    assert counts["persons"] == first["persons"]["persons"] and counts["quarantine"] == 40
+    assert counts["findings"] == sum(r["findings"] for r in first["findings_by_type"])
+    # The analytics zone is pseudonymous: no ID number of the sample anywhere in it.
+    identities = read_parquet_sql(snapshot, next(m for m in STORE_TABLES if m.table == "identities"))
+    ids = {
+        i
+        for (i,) in con.execute(
+            f"SELECT DISTINCT id_number FROM {identities} WHERE id_number IS NOT NULL"
+        ).fetchall()
+    }
+    analytics = b"".join(p.read_bytes() for p in (snapshot / "analytics").rglob("*.parquet"))
+    assert ids and not any(i.encode() in analytics for i in ids)
+    assert (snapshot / "restricted").stat().st_mode & 0o077 == 0
+
+    second = nightly(landing=SAMPLE / "landing", store=store)  # nothing new: same persons, same findings
+    assert second["snapshot_id"] == "20261101-002" and current_snapshot(store).name == "20261101-002"
+    assert second["persons"]["ids_kept"] == first["persons"]["persons"] and second["persons"]["ids_new"] == 0
+    table = "findings"
+    model = next(m for m in STORE_TABLES if m.table == table)
+    rows = [
+        con.execute(
+            f"SELECT * EXCLUDE (first_seen_snapshot) FROM {read_parquet_sql(s, model)} ORDER BY ALL"
+        ).fetchall()
+        for s in (snapshot, current_snapshot(store))
+    ]
+    assert rows[0] == rows[1]
+    assert re.fullmatch(r"P[0-9a-f]{20}", rows[0][0][2])
