@@ -101,6 +101,49 @@ def run(
 
 
 @app.command()
+def sql(
+    query: Annotated[
+        str | None, typer.Argument(help="A SQL query; without one, an interactive prompt.")
+    ] = None,
+    store: Annotated[Path, typer.Option(help="The store whose CURRENT snapshot to query.")] = Path("store"),
+    restricted: Annotated[
+        bool, typer.Option(help="Also open identities and quarantine (authorised staff).")
+    ] = False,
+) -> None:
+    """Query the current snapshot with DuckDB: views persons, person_records, enrollments, findings."""
+    from oneperson.analytics import NoSnapshot, open_current
+
+    try:
+        con = open_current(store, restricted=restricted)
+    except NoSnapshot as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    if query:
+        con.sql(query).show(max_rows=100, max_width=200)
+        return
+    console.print("views: " + ", ".join(r[0] for r in con.execute("SHOW TABLES").fetchall()) + "; end with ;")
+    buffer = ""
+    while True:
+        try:
+            line = input("oneperson> " if not buffer else "       ...> ")
+        except EOFError:
+            break
+        buffer += line + "\n"
+        if buffer.strip().endswith(";"):
+            try:
+                con.sql(buffer).show(max_rows=100, max_width=200)
+            except duckdb_error() as exc:
+                console.print(f"[red]{exc}[/red]")
+            buffer = ""
+
+
+def duckdb_error() -> type[Exception]:
+    import duckdb
+
+    return duckdb.Error
+
+
+@app.command()
 def ingest(
     landing: Annotated[
         Path, typer.Option(help="The landing zone: <landing>/<source>/<batch>/<file>.")

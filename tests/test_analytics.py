@@ -1,0 +1,52 @@
+"""Analyst access: views over the current snapshot; restricted tables only on request."""
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from oneperson.analytics import NoSnapshot, open_current
+from oneperson.ingest import apply_source
+from oneperson.landing import pending
+from oneperson.nightly import find_persons, next_snapshot_id, publish_snapshot, warehouse_of
+from oneperson.standardise import build_profiles, standardise
+from oneperson.warehouse import connect
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
+    store = tmp_path_factory.mktemp("analytics") / "store"
+    warehouse = warehouse_of(store)
+    con = connect(warehouse)
+    for batches in pending(con, SAMPLE / "landing").values():
+        apply_source(con, batches, uuid.uuid4().hex)
+    standardise(con)
+    build_profiles(con)
+    con.close()
+    find_persons(warehouse, "night-1")
+    publish_snapshot(warehouse, store, next_snapshot_id(warehouse, store), "night-1", retention=3)
+    yield store
+    mp.undo()
+
+
+def test_views_over_current_snapshot(store: Path) -> None:
+    con = open_current(store)
+    tables = {t for (t,) in con.execute("SHOW TABLES").fetchall()}
+    assert tables == {"persons", "person_records", "enrollments", "findings"}  # no personal data by default
+    persons, records = con.execute("SELECT count(*), sum(n_records) FROM persons").fetchall()[0]
+    assert records == con.execute("SELECT count(*) FROM person_records").fetchall()[0][0] and persons > 1900
+    # Findings join to persons and enrollments by the pseudonymous person_id.
+    dup = con.execute("""SELECT count(*) FROM findings AS f JOIN persons AS p USING (person_id)
+        WHERE f.finding_type = 'duplicate_cross_province'""").fetchall()[0][0]
+    assert dup > 0
+    restricted = open_current(store, restricted=True)
+    assert {"identities", "quarantine"} <= {t for (t,) in restricted.execute("SHOW TABLES").fetchall()}
+
+
+def test_no_snapshot_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(NoSnapshot, match="nothing published yet"):
+        open_current(tmp_path)
