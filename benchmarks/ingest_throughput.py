@@ -16,8 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from oneperson.ingest import apply_source
-from oneperson.landing import pending
+from oneperson.ingest import apply_pending
 from oneperson.standardise import build_profiles, standardise
 from oneperson.warehouse import connect
 
@@ -60,11 +59,7 @@ def main() -> None:
         timings = []
         started = time.perf_counter()
         run_id = uuid.uuid4().hex
-        outcomes = [
-            o
-            for batches in pending(con, world / "landing").values()
-            for o in apply_source(con, batches, run_id)
-        ]
+        outcomes = apply_pending(con, world / "landing", run_id)
         timings.append(("read, validate, quarantine, upsert", time.perf_counter() - started))
         rows = sum(o.rows_read for o in outcomes)
         t = time.perf_counter()

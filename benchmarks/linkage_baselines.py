@@ -34,8 +34,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from matching.evaluation import LinkageReport, evaluate
 from matching.linkage import link_full
 from matching.training import load
-from oneperson.ingest import apply_source
-from oneperson.landing import pending
+from oneperson.ingest import apply_pending
 from oneperson.standardise import build_profiles, standardise
 from oneperson.warehouse import connect
 
@@ -70,8 +69,7 @@ def generate(persons: int, seed: int, out: Path) -> None:
 
 def ingest(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
     run_id = uuid.uuid4().hex
-    for batches in pending(con, landing).values():
-        apply_source(con, batches, run_id)
+    apply_pending(con, landing, run_id)
     standardise(con)
     build_profiles(con)
 

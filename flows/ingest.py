@@ -13,7 +13,6 @@ from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_table_artifact  # noqa: E402
 
 from oneperson import ingest as steps  # noqa: E402
-from oneperson.landing import pending  # noqa: E402
 from oneperson.standardise import build_profiles, standardise  # noqa: E402
 from oneperson.summary import source_summary  # noqa: E402
 from oneperson.warehouse import connect  # noqa: E402
@@ -24,9 +23,7 @@ def apply_new_batches(landing: Path, warehouse: Path, run_id: str) -> list[dict]
     """Each source's new batches in order; a held-back or failed batch stops only its own source."""
     con = connect(warehouse)
     try:
-        outcomes = [
-            o for batches in pending(con, landing).values() for o in steps.apply_source(con, batches, run_id)
-        ]
+        outcomes = steps.apply_pending(con, landing, run_id)
     finally:
         con.close()
     return [vars(o) for o in outcomes]

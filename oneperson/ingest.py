@@ -14,8 +14,9 @@ from pathlib import Path
 
 import duckdb
 
-from oneperson.landing import Batch, ManifestError, sha256
-from oneperson.reading import StagedFile, UnreadableFile, quote, read_into
+from oneperson.landing import Batch, ManifestError, pending, sha256
+from oneperson.reading import StagedFile, UnreadableFile, read_into
+from oneperson.sqltext import literal, quote
 from oneperson.validation import record_key_sql, validated_select
 from schemas.derive import column_names
 from schemas.sources import SOURCES
@@ -45,6 +46,11 @@ class _Planned:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def apply_pending(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> list[BatchOutcome]:
+    """Every source's batches not applied yet; a blocked source stops only itself."""
+    return [o for batches in pending(con, landing).values() for o in apply_source(con, batches, run_id)]
 
 
 def apply_source(con: duckdb.DuckDBPyConnection, batches: list[Batch], run_id: str) -> list[BatchOutcome]:
@@ -204,7 +210,7 @@ def _upsert_current(con: duckdb.DuckDBPyConnection, batch: Batch, checked: list[
     contract = column_names(SOURCES[batch.source])
     values = ", ".join(f"{quote('v_' + c)} AS {quote(c)}" for c in contract)
     union = " UNION ALL ".join(
-        f"SELECT _record_key, {values}, {_sql_str(name)} AS _file, _line, {i} AS _file_order "
+        f"SELECT _record_key, {values}, {literal(name)} AS _file, _line, {i} AS _file_order "
         f"FROM {table} WHERE _why IS NULL"
         for i, (table, name) in enumerate(checked)
     )
@@ -221,10 +227,6 @@ def _upsert_current(con: duckdb.DuckDBPyConnection, batch: Batch, checked: list[
     )
     con.execute("INSERT INTO changed_records SELECT ?, _record_key FROM batch_latest", [batch.source])
     con.execute("DROP TABLE batch_latest")
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _drop_staged(con: duckdb.DuckDBPyConnection, planned: list[_Planned]) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from oneperson.sqltext import literal, quote
 from schemas.derive import columns, header_aliases
 from schemas.sources import SourceRecord
 
@@ -39,10 +40,6 @@ class StagedFile:
     columns: tuple[str, ...]  # contract columns present, in file order
     extra_columns: tuple[str, ...]  # headers the contract does not know
     encoding: str
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def decode(raw: bytes, path: Path) -> tuple[str, str]:
@@ -106,10 +103,10 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, model: type[SourceReco
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".csv", newline="", delete=True) as tmp:
         tmp.write(text)
         tmp.flush()
-        cols = "{" + ", ".join(f"{_sql_str(c)}: 'VARCHAR'" for c in names) + "}"
+        cols = "{" + ", ".join(f"{literal(c)}: 'VARCHAR'" for c in names) + "}"
         con.execute(
             f"""CREATE TEMP TABLE {table}_read AS
-            SELECT *, row_number() OVER () AS _ordinal FROM read_csv({_sql_str(tmp.name)},
+            SELECT *, row_number() OVER () AS _ordinal FROM read_csv({literal(tmp.name)},
                 header = true, delim = ',', quote = '"', escape = '"', columns = {cols},
                 auto_detect = false, strict_mode = true, null_padding = false, parallel = false,
                 store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{rejects}_scan')"""
@@ -187,8 +184,7 @@ def _attach_lines(
 def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, model: type[SourceRecord]) -> StagedFile:
     try:
         header = [
-            r[0]
-            for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(path))})").fetchall()
+            r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({literal(str(path))})").fetchall()
         ]
     except duckdb.Error as exc:
         raise UnreadableFile(f"{path}: not a readable Parquet file ({exc})") from exc
@@ -198,12 +194,8 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, path: Path, model: type[Source
     select = ", ".join(f"{quote(h)}::VARCHAR AS {quote(n)}" for h, n in zip(header, names, strict=True))
     con.execute(f"""CREATE TEMP TABLE {table} AS
         SELECT {select}, file_row_number + 2 AS _line, NULL::VARCHAR AS _reason, NULL::VARCHAR AS _raw
-        FROM read_parquet({_sql_str(str(path))}, file_row_number = true)""")
+        FROM read_parquet({literal(str(path))}, file_row_number = true)""")
     n = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     return StagedFile(
         table, n, tuple(c for c in names if not c.startswith("extra:")), tuple(extras), "parquet"
     )
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"

@@ -10,7 +10,7 @@ import duckdb
 
 from matching.id_sql import install_id_macros
 from matching.names import name_keys
-from oneperson.reading import quote
+from oneperson.sqltext import quote
 from oneperson.warehouse import SQL
 from schemas.derive import column_names
 from schemas.sources import SOURCES

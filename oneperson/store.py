@@ -48,6 +48,7 @@ from pathlib import Path
 
 import duckdb
 
+from oneperson.sqltext import literal, quote
 from schemas.derive import arrow_schema
 from schemas.store import STORE_TABLES, StoreTable
 
@@ -99,10 +100,10 @@ def snapshot_table_glob(snapshot: Path, model: type[StoreTable]) -> str:
 def read_parquet_sql(snapshot: Path, model: type[StoreTable]) -> str:
     """`read_parquet(...)` of one table: hive partitions on, partition column types from the model.
     Columns come back in model order: `SELECT * FROM {read_parquet_sql(snapshot, Person)}`."""
-    args = [_literal(snapshot_table_glob(snapshot, model)), "hive_partitioning = true"]
+    args = [literal(snapshot_table_glob(snapshot, model)), "hive_partitioning = true"]
     if model.partition_by:
         types = duckdb_types(model)
-        pairs = ", ".join(f"{_literal(c)}: {_literal(types[c])}" for c in model.partition_by)
+        pairs = ", ".join(f"{literal(c)}: {literal(types[c])}" for c in model.partition_by)
         args.append(f"hive_types = {{{pairs}}}")
     return f"read_parquet({', '.join(args)})"
 
@@ -110,8 +111,9 @@ def read_parquet_sql(snapshot: Path, model: type[StoreTable]) -> str:
 # --- publishing ----------------------------------------------------------------------------------
 
 
-def publish(con: duckdb.DuckDBPyConnection, store: Path, snapshot_id: str, manifest: dict,
-            retention: int = 7) -> Path:
+def publish(
+    con: duckdb.DuckDBPyConnection, store: Path, snapshot_id: str, manifest: dict, retention: int = 7
+) -> Path:
     """Write the relations `store_<table>` of `con` as snapshot `snapshot_id` of `store`, make it
     CURRENT, prune snapshots beyond `retention`. Returns the snapshot folder.
 
@@ -125,8 +127,10 @@ def publish(con: duckdb.DuckDBPyConnection, store: Path, snapshot_id: str, manif
         _remove_stale(store)
         final = snapshots / snapshot_id
         if final.exists():
-            raise PublishError(f"snapshot {snapshot_id} already exists in {snapshots}: snapshots are "
-                               "immutable, publish under a new id")
+            raise PublishError(
+                f"snapshot {snapshot_id} already exists in {snapshots}: snapshots are "
+                "immutable, publish under a new id"
+            )
         tmp = _make_temp_folder(snapshots, snapshot_id)
         step, renamed = "checking the store_* relations", False
         try:
@@ -156,8 +160,10 @@ def publish(con: duckdb.DuckDBPyConnection, store: Path, snapshot_id: str, manif
                 raise  # interrupted after CURRENT was replaced: the snapshot is published
             _discard(final if renamed else tmp, snapshots, snapshot_id)
             if isinstance(exc, Exception):
-                raise PublishError(f"publishing snapshot {snapshot_id} to {store} failed while {step}: "
-                                   f"{exc}; CURRENT and existing snapshots are unchanged") from exc
+                raise PublishError(
+                    f"publishing snapshot {snapshot_id} to {store} failed while {step}: "
+                    f"{exc}; CURRENT and existing snapshots are unchanged"
+                ) from exc
             raise
         try:
             _prune(snapshots, keep=retention, protect={snapshot_id})
@@ -169,14 +175,19 @@ def publish(con: duckdb.DuckDBPyConnection, store: Path, snapshot_id: str, manif
 
 def _check_arguments(snapshot_id: str, manifest: dict, retention: int) -> None:
     if not isinstance(snapshot_id, str) or not SNAPSHOT_ID.fullmatch(snapshot_id) or ".tmp-" in snapshot_id:
-        raise PublishError(f"invalid snapshot id {snapshot_id!r}: use letters, digits, '.', '_' and '-' "
-                           "(not starting with '.' or '-', no '.tmp-'), e.g. 20261121-001")
+        raise PublishError(
+            f"invalid snapshot id {snapshot_id!r}: use letters, digits, '.', '_' and '-' "
+            "(not starting with '.' or '-', no '.tmp-'), e.g. 20261121-001"
+        )
     if not isinstance(retention, int) or retention < 1:
         raise PublishError(f"retention must be a whole number >= 1, not {retention!r}")
     if not isinstance(manifest, dict):
         raise PublishError(f"manifest must be a dict, not {type(manifest).__name__}")
-    clashes = [k for k in RESERVED_MANIFEST_KEYS
-               if k in manifest and (k != "snapshot_id" or manifest[k] != snapshot_id)]
+    clashes = [
+        k
+        for k in RESERVED_MANIFEST_KEYS
+        if k in manifest and (k != "snapshot_id" or manifest[k] != snapshot_id)
+    ]
     if clashes:
         raise PublishError(f"manifest keys {clashes} are set by publish itself; leave them out")
     try:
@@ -223,16 +234,18 @@ def _make_temp_folder(snapshots: Path, snapshot_id: str) -> Path:
 def _source_count(con: duckdb.DuckDBPyConnection, model: type[StoreTable]) -> int:
     relation = f"store_{model.table}"
     try:
-        present = [row[0] for row in con.execute(f"DESCRIBE {_ident(relation)}").fetchall()]
+        present = [row[0] for row in con.execute(f"DESCRIBE {quote(relation)}").fetchall()]
     except duckdb.Error as exc:
         raise PublishError(f"relation {relation} cannot be read from the connection: {exc}") from exc
     expected = [f.name for f in arrow_schema(model)]
     missing = [c for c in expected if c not in present]
     extra = [c for c in present if c not in expected]
     if missing or extra:
-        raise PublishError(f"{relation} does not have the columns of schemas.store.{model.__name__}: "
-                           f"missing {missing}, unexpected {extra}")
-    return con.execute(f"SELECT count(*) FROM {_ident(relation)}").fetchall()[0][0]
+        raise PublishError(
+            f"{relation} does not have the columns of schemas.store.{model.__name__}: "
+            f"missing {missing}, unexpected {extra}"
+        )
+    return con.execute(f"SELECT count(*) FROM {quote(relation)}").fetchall()[0][0]
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable]) -> None:
@@ -245,24 +258,30 @@ def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[Sto
             zone.chmod(0o700)  # before any personal data is written below it
     folder.mkdir()
     types = duckdb_types(model)
-    select = ", ".join(f"CAST({_ident(c)} AS {t}) AS {_ident(c)}" for c, t in types.items())
+    select = ", ".join(f"CAST({quote(c)} AS {t}) AS {quote(c)}" for c, t in types.items())
     source = f"store_{model.table}"
-    order = ", ".join(_ident(c) for c in model.sort_by)
+    order = ", ".join(quote(c) for c in model.sort_by)
     if model.partition_by:
-        partitions = ", ".join(_ident(c) for c in model.partition_by)
-        options = (f"FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), "
-                   "WRITE_PARTITION_COLUMNS true" + (f", ORDER_BY ({order})" if order else ""))
-        con.execute(f"COPY (SELECT {select} FROM {_ident(source)}) TO {_literal(str(folder))} ({options})")
+        partitions = ", ".join(quote(c) for c in model.partition_by)
+        options = (
+            f"FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), "
+            "WRITE_PARTITION_COLUMNS true" + (f", ORDER_BY ({order})" if order else "")
+        )
+        con.execute(f"COPY (SELECT {select} FROM {quote(source)}) TO {literal(str(folder))} ({options})")
         if not any(folder.rglob("*.parquet")):  # an empty table: keep its schema in the all-NULL partition
             empty = folder.joinpath(*(f"{c}={HIVE_NULL}" for c in model.partition_by))
             empty.mkdir(parents=True)
-            con.execute(f"COPY (SELECT {select} FROM {_ident(source)} LIMIT 0) TO "
-                        f"{_literal(str(empty / 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY (SELECT {select} FROM {quote(source)} LIMIT 0) TO "
+                f"{literal(str(empty / 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
+            )
     else:
-        query = f"SELECT {select} FROM {_ident(source)}" + (f" ORDER BY {order}" if order else "")
+        query = f"SELECT {select} FROM {quote(source)}" + (f" ORDER BY {order}" if order else "")
         with _insertion_order_kept(con):
-            con.execute(f"COPY ({query}) TO {_literal(str(folder / 'data_0.parquet'))} "
-                        "(FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY ({query}) TO {literal(str(folder / 'data_0.parquet'))} "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
 
 
 @contextlib.contextmanager
@@ -291,8 +310,9 @@ def _restrict(zone: Path) -> None:
             os.chmod(os.path.join(root, f), 0o600)
 
 
-def _verify(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable],
-            expected_rows: int) -> dict:
+def _verify(
+    con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable], expected_rows: int
+) -> dict:
     """Re-read a written table: rows, column names and types against the model. Returns its manifest entry."""
     table = f"{model.zone}/{model.table}"
     files = sorted((snapshot / model.zone / model.table).rglob("*.parquet"))
@@ -303,35 +323,53 @@ def _verify(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTab
     got = con.sql(f"SELECT * FROM {source} LIMIT 0").to_arrow_table().schema
     if got.names != schema.names:
         raise PublishError(f"{table}: columns read back {got.names} are not the model's {schema.names}")
-    wrong = [f"{f.name}: {got.field(f.name).type} (model: {f.type})" for f in schema
-             if not got.field(f.name).type.equals(f.type)]
+    wrong = [
+        f"{f.name}: {got.field(f.name).type} (model: {f.type})"
+        for f in schema
+        if not got.field(f.name).type.equals(f.type)
+    ]
     if wrong:
         raise PublishError(f"{table}: types read back differ from the model: {'; '.join(wrong)}")
     required = [f.name for f in schema if not f.nullable]
-    counts = con.execute(f"SELECT count(*){''.join(f', count({_ident(c)})' for c in required)} FROM {source}"
-                         ).fetchall()[0]
+    counts = con.execute(
+        f"SELECT count(*){''.join(f', count({quote(c)})' for c in required)} FROM {source}"
+    ).fetchall()[0]
     if counts[0] != expected_rows:
         raise PublishError(f"{table}: {counts[0]} rows read back, store_{model.table} has {expected_rows}")
     rows = counts[0]
     nulls = [f"{c} ({rows - n} null)" for c, n in zip(required, counts[1:], strict=True) if n != rows]
     if nulls:
         raise PublishError(f"{table}: nulls in columns the model says are never null: {', '.join(nulls)}")
-    return {"zone": model.zone, "path": f"{model.zone}/{model.table}", "rows": counts[0], "files": len(files),
-            "partition_by": list(model.partition_by), "sort_by": list(model.sort_by),
-            "schema_fingerprint": schema_fingerprint(model)}
+    return {
+        "zone": model.zone,
+        "path": f"{model.zone}/{model.table}",
+        "rows": counts[0],
+        "files": len(files),
+        "partition_by": list(model.partition_by),
+        "sort_by": list(model.sort_by),
+        "schema_fingerprint": schema_fingerprint(model),
+    }
 
 
 def schema_fingerprint(model: type[StoreTable]) -> str:
     """sha256 of the table's layout: columns (name, Arrow type, nullable), partitioning, sort order."""
-    layout = {"zone": model.zone, "table": model.table, "partition_by": list(model.partition_by),
-              "sort_by": list(model.sort_by),
-              "columns": [[f.name, str(f.type), f.nullable] for f in arrow_schema(model)]}
+    layout = {
+        "zone": model.zone,
+        "table": model.table,
+        "partition_by": list(model.partition_by),
+        "sort_by": list(model.sort_by),
+        "columns": [[f.name, str(f.type), f.nullable] for f in arrow_schema(model)],
+    }
     return "sha256:" + hashlib.sha256(json.dumps(layout, sort_keys=True).encode()).hexdigest()
 
 
 def _write_manifest(snapshot: Path, snapshot_id: str, manifest: dict, tables: dict) -> None:
-    content = {**manifest, "snapshot_id": snapshot_id,
-               "created_at": datetime.now(UTC).isoformat(timespec="seconds"), "tables": tables}
+    content = {
+        **manifest,
+        "snapshot_id": snapshot_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tables": tables,
+    }
     path = snapshot / "manifest.json"
     path.write_text(json.dumps(content, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
@@ -426,12 +464,3 @@ def _rmtree(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-

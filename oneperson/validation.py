@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from oneperson.reading import quote
+from oneperson.sqltext import literal, quote
 from schemas.codes import spellings
 from schemas.derive import Column, columns
 from schemas.fields import Kind
@@ -21,17 +21,13 @@ _TRIM = "nullif(trim({c}, ' \t\r\n\u3000'), '')"
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")  # DuckDB's %m/%d also read one digit: YYYY/M/D
 
 
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def trimmed(column: str) -> str:
     return _TRIM.format(c=quote(column))
 
 
 def _code_case(value: str, enum: type[StrEnum]) -> str:
     arms = " ".join(
-        f"WHEN {_lit(spelling)} THEN {_lit(member.value) if member else 'NULL'}"
+        f"WHEN {literal(spelling)} THEN {literal(member.value) if member else 'NULL'}"
         for spelling, member in spellings(enum).items()
     )
     return f"CASE lower({value}) {arms} ELSE NULL END"
@@ -40,7 +36,7 @@ def _code_case(value: str, enum: type[StrEnum]) -> str:
 def typed_expr(column: Column, value: str) -> str:
     """SQL turning the trimmed text `value` into the column's canonical value (NULL if it does not parse)."""
     if column.kind is Kind.DATE:
-        tries = ", ".join(f"try_strptime({value}, {_lit(f)})" for f in DATE_FORMATS)
+        tries = ", ".join(f"try_strptime({value}, {literal(f)})" for f in DATE_FORMATS)
         return f"CAST(coalesce({tries}) AS DATE)"
     if column.kind in (Kind.SEX, Kind.SCHEME, Kind.CODE):
         return _code_case(value, column.enum)  # type: ignore[arg-type]
@@ -79,11 +75,11 @@ def validated_select(model: type[SourceRecord], staged_table: str, present: tupl
         label = f"{c.name} ({c.zh})"
         if c.required:
             reasons.append(
-                f"CASE WHEN {text} IS NULL THEN {_lit('missing required field ' + label)} "
-                f"WHEN {unparsed} THEN {_lit(f'unreadable {c.kind.value} in {label}: ')} || {text} END"
+                f"CASE WHEN {text} IS NULL THEN {literal('missing required field ' + label)} "
+                f"WHEN {unparsed} THEN {literal(f'unreadable {c.kind.value} in {label}: ')} || {text} END"
             )
         elif c.kind not in (Kind.TEXT, Kind.ID_NUMBER, Kind.NAME):
-            nulled.append(f"CASE WHEN {unparsed} THEN {_lit(c.name)} END")
+            nulled.append(f"CASE WHEN {unparsed} THEN {literal(c.name)} END")
     reason = "nullif(concat_ws('; ', " + ", ".join(reasons) + "), '')"
     nulled_list = (
         f"list_filter([{', '.join(nulled)}]::VARCHAR[], lambda x: x IS NOT NULL)"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from oneperson.reading import quote
+from oneperson.sqltext import quote
 from oneperson.validation import sql_type
 from schemas.derive import columns
 from schemas.sources import SOURCES

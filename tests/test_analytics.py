@@ -1,18 +1,13 @@
 """Analyst access: views over the current snapshot; restricted tables only on request."""
 
-import uuid
 from pathlib import Path
 
 import pytest
+from warehouses import ingest_landing
 
 from oneperson.analytics import NoSnapshot, open_current
-from oneperson.ingest import apply_source
-from oneperson.landing import pending
 from oneperson.nightly import find_persons, next_snapshot_id, publish_snapshot, warehouse_of
-from oneperson.standardise import build_profiles, standardise
 from oneperson.warehouse import connect
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +17,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = tmp_path_factory.mktemp("analytics") / "store"
     warehouse = warehouse_of(store)
     con = connect(warehouse)
-    for batches in pending(con, SAMPLE / "landing").values():
-        apply_source(con, batches, uuid.uuid4().hex)
-    standardise(con)
-    build_profiles(con)
+    ingest_landing(con)
     con.close()
     find_persons(warehouse, "night-1")
     publish_snapshot(warehouse, store, next_snapshot_id(warehouse, store), "night-1", retention=3)

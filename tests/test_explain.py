@@ -3,31 +3,22 @@
 import re
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import duckdb
 import pytest
+from warehouses import ingest_landing
 
 from matching.explain import explain_person, mask_id, select_edges
 from matching.linkage import CLUSTER_THRESHOLD, link_full
 from matching.training import load
-from oneperson.ingest import apply_source
-from oneperson.landing import pending
-from oneperson.standardise import build_profiles, standardise
 from oneperson.warehouse import connect
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     con = connect(tmp_path_factory.mktemp("explain") / "w.duckdb")
-    run_id = uuid.uuid4().hex
-    for batches in pending(con, SAMPLE / "landing").values():
-        apply_source(con, batches, run_id)
-    standardise(con)
-    build_profiles(con)
+    ingest_landing(con)
     link_full(con, load())
     return con
 

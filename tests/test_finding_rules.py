@@ -20,60 +20,151 @@ Y = 2024
 D = date.fromisoformat
 
 # Columns of each caller table: the contract model's fields + the linkage columns.
-TYPES = {"birth_date": "DATE", "enrolled_on": "DATE", "terminated_on": "DATE", "paid_on": "DATE",
-         "status_date": "DATE", "effective_from": "DATE", "effective_to": "DATE",
-         "coverage_year": "INTEGER", "academic_year": "INTEGER", "amount": "DECIMAL(12, 2)"}
+TYPES = {
+    "birth_date": "DATE",
+    "enrolled_on": "DATE",
+    "terminated_on": "DATE",
+    "paid_on": "DATE",
+    "status_date": "DATE",
+    "effective_from": "DATE",
+    "effective_to": "DATE",
+    "coverage_year": "INTEGER",
+    "academic_year": "INTEGER",
+    "amount": "DECIMAL(12, 2)",
+}
 LINK_COLUMNS = {"record_key": "VARCHAR", "person": "VARCHAR", "link_probability": "DOUBLE"}
 
 ROWS: dict[str, list[dict[str, object]]] = {source: [] for source in SOURCES}
 
 
-def enr(person: str | None, person_no: str, scheme: str, year: int, region: str, status: str = "active",
-        enrolled_on: str | None = None, p: float | None = None) -> None:
-    ROWS["enrollment"].append({
-        "record_key": f"{region[:2]}|{person_no}|{scheme}|{year}", "person": person, "link_probability": p,
-        "person_no": person_no, "name": person, "scheme": scheme, "coverage_year": year,
-        "insured_region_code": region, "status": status,
-        "enrolled_on": D(enrolled_on) if enrolled_on else None,
-    })
+def enr(
+    person: str | None,
+    person_no: str,
+    scheme: str,
+    year: int,
+    region: str,
+    status: str = "active",
+    enrolled_on: str | None = None,
+    p: float | None = None,
+) -> None:
+    ROWS["enrollment"].append(
+        {
+            "record_key": f"{region[:2]}|{person_no}|{scheme}|{year}",
+            "person": person,
+            "link_probability": p,
+            "person_no": person_no,
+            "name": person,
+            "scheme": scheme,
+            "coverage_year": year,
+            "insured_region_code": region,
+            "status": status,
+            "enrolled_on": D(enrolled_on) if enrolled_on else None,
+        }
+    )
 
 
-def tax(person: str, receipt: str, scheme: str, year: int, paid_on: str, region: str,
-        payer: str = "self", p: float | None = None) -> None:
-    ROWS["tax"].append({
-        "record_key": receipt, "person": person, "link_probability": p, "receipt_no": receipt,
-        "name": person, "scheme": scheme, "coverage_year": year, "amount": 380, "paid_on": D(paid_on),
-        "region_code": region, "payer_type": payer,
-    })
+def tax(
+    person: str,
+    receipt: str,
+    scheme: str,
+    year: int,
+    paid_on: str,
+    region: str,
+    payer: str = "self",
+    p: float | None = None,
+) -> None:
+    ROWS["tax"].append(
+        {
+            "record_key": receipt,
+            "person": person,
+            "link_probability": p,
+            "receipt_no": receipt,
+            "name": person,
+            "scheme": scheme,
+            "coverage_year": year,
+            "amount": 380,
+            "paid_on": D(paid_on),
+            "region_code": region,
+            "payer_type": payer,
+        }
+    )
 
 
-def ps(person: str, resident_no: str, born: str, hukou: str, status: str = "normal",
-       status_date: str | None = None, p: float | None = None) -> None:
-    ROWS["public_security"].append({
-        "record_key": resident_no, "person": person, "link_probability": p, "resident_no": resident_no,
-        "id_number": "x", "name": person, "sex": "male", "birth_date": D(born), "hukou_region_code": hukou,
-        "status": status, "status_date": D(status_date) if status_date else None,
-    })
+def ps(
+    person: str,
+    resident_no: str,
+    born: str,
+    hukou: str,
+    status: str = "normal",
+    status_date: str | None = None,
+    p: float | None = None,
+) -> None:
+    ROWS["public_security"].append(
+        {
+            "record_key": resident_no,
+            "person": person,
+            "link_probability": p,
+            "resident_no": resident_no,
+            "id_number": "x",
+            "name": person,
+            "sex": "male",
+            "birth_date": D(born),
+            "hukou_region_code": hukou,
+            "status": status,
+            "status_date": D(status_date) if status_date else None,
+        }
+    )
 
 
-def edu(person: str, student_no: str, academic_year: int, school_region: str, status: str = "enrolled",
-        p: float | None = None) -> None:
-    ROWS["education"].append({
-        "record_key": f"{student_no}|{academic_year}", "person": person, "link_probability": p,
-        "student_no": student_no, "name": person, "school_name": "school",
-        "school_region_code": school_region, "stage": "higher", "academic_year": academic_year,
-        "status": status,
-    })
+def edu(
+    person: str,
+    student_no: str,
+    academic_year: int,
+    school_region: str,
+    status: str = "enrolled",
+    p: float | None = None,
+) -> None:
+    ROWS["education"].append(
+        {
+            "record_key": f"{student_no}|{academic_year}",
+            "person": person,
+            "link_probability": p,
+            "student_no": student_no,
+            "name": person,
+            "school_name": "school",
+            "school_region_code": school_region,
+            "stage": "higher",
+            "academic_year": academic_year,
+            "status": status,
+        }
+    )
 
 
-def case(person: str, case_no: str, kind: str, status: str, effective_from: str,
-         effective_to: str | None = None, p: float | None = None, born: str | None = None) -> None:
-    ROWS["civil_affairs"].append({
-        "record_key": case_no, "person": person, "link_probability": p, "case_no": case_no, "name": person,
-        "region_code": "110101", "assistance_type": kind, "status": status,
-        "effective_from": D(effective_from), "effective_to": D(effective_to) if effective_to else None,
-        "birth_date": D(born) if born else None,
-    })
+def case(
+    person: str,
+    case_no: str,
+    kind: str,
+    status: str,
+    effective_from: str,
+    effective_to: str | None = None,
+    p: float | None = None,
+    born: str | None = None,
+) -> None:
+    ROWS["civil_affairs"].append(
+        {
+            "record_key": case_no,
+            "person": person,
+            "link_probability": p,
+            "case_no": case_no,
+            "name": person,
+            "region_code": "110101",
+            "assistance_type": kind,
+            "status": status,
+            "effective_from": D(effective_from),
+            "effective_to": D(effective_to) if effective_to else None,
+            "birth_date": D(born) if born else None,
+        }
+    )
 
 
 # --- the world -----------------------------------------------------------------------------------
@@ -249,8 +340,16 @@ enr(None, "Z1", "390", Y, "110101", enrolled_on="2024-01-01")
 
 # The persons built as hard negatives: no finding at all.
 NO_FINDINGS = (
-    "moved", "newborn", "newborn_nops", "dead_gone", "dead_gone_undated", "dead_ok", "died_2024",
-    "paid_ok", "assist_ok", "assist_exited",
+    "moved",
+    "newborn",
+    "newborn_nops",
+    "dead_gone",
+    "dead_gone_undated",
+    "dead_ok",
+    "died_2024",
+    "paid_ok",
+    "assist_ok",
+    "assist_exited",
 )
 
 DUP_CP = FindingType.DUPLICATE_CROSS_PROVINCE
@@ -262,21 +361,51 @@ R = ResolutionRule
 EXPECTED: list[tuple[str, str, list[str], float | None, str | None, str | None]] = [
     (DUP_CP, "school", ["11|B1|390|2024", "44|G1|390|2024"], 0.97, "44|G1|390|2024", R.STUDENT_SCHOOL_PLACE),
     (DUP_SS, "school2", ["44|GZ|390|2024", "44|SZ|390|2024"], None, "44|SZ|390|2024", R.STUDENT_SCHOOL_PLACE),
-    (DUP_SS, "school3", ["44|SZ-A|390|2024", "44|SZ-B|390|2024"], None, "44|SZ-A|390|2024",
-     R.STUDENT_SCHOOL_PLACE),
+    (
+        DUP_SS,
+        "school3",
+        ["44|SZ-A|390|2024", "44|SZ-B|390|2024"],
+        None,
+        "44|SZ-A|390|2024",
+        R.STUDENT_SCHOOL_PLACE,
+    ),
     (DUP_CS, "emp_cont", ["32|E1|310|2024", "32|E2|390|2024"], None, "32|E1|310|2024", R.EMPLOYEE_CONTINUOUS),
-    (DUP_CP, "hukou", ["11|H1|390|2024", "13|H2|390|2024", "13|H3|390|2024"], None, "13|H2|390|2024",
-     R.RESIDENT_HUKOU_PLACE),
+    (
+        DUP_CP,
+        "hukou",
+        ["11|H1|390|2024", "13|H2|390|2024", "13|H3|390|2024"],
+        None,
+        "13|H2|390|2024",
+        R.RESIDENT_HUKOU_PLACE,
+    ),
     (DUP_SS, "hukou", ["13|H2|390|2024", "13|H3|390|2024"], None, "13|H2|390|2024", R.RESIDENT_HUKOU_PLACE),
     (DUP_CP, "hukou_none", ["11|N1|390|2024", "12|N2|390|2024"], None, "11|N1|390|2024", R.FIRST_PAID_WINS),
-    (DUP_CP, "emp_recent", ["31|M1|310|2024", "33|M2|310|2024"], None, "33|M2|310|2024",
-     R.EMPLOYEE_MOST_RECENT),
+    (
+        DUP_CP,
+        "emp_recent",
+        ["31|M1|310|2024", "33|M2|310|2024"],
+        None,
+        "33|M2|310|2024",
+        R.EMPLOYEE_MOST_RECENT,
+    ),
     (DUP_SS, "same310", ["44|A|310|2024", "44|B|310|2024"], None, "44|B|310|2024", R.EMPLOYEE_MOST_RECENT),
     (DUP_CS, "first_paid", ["11|F1|310|2024", "11|F2|390|2024"], None, "11|F2|390|2024", R.FIRST_PAID_WINS),
-    (DUP_CP, "multi", ["11|X0|310|2024", "12|X|390|2024", "12|Y|390|2024"], None, "11|X0|310|2024",
-     R.EMPLOYEE_CONTINUOUS),
-    (DUP_CS, "multi", ["11|X0|310|2024", "12|X|390|2024", "12|Y|390|2024"], None, "11|X0|310|2024",
-     R.EMPLOYEE_CONTINUOUS),
+    (
+        DUP_CP,
+        "multi",
+        ["11|X0|310|2024", "12|X|390|2024", "12|Y|390|2024"],
+        None,
+        "11|X0|310|2024",
+        R.EMPLOYEE_CONTINUOUS,
+    ),
+    (
+        DUP_CS,
+        "multi",
+        ["11|X0|310|2024", "12|X|390|2024", "12|Y|390|2024"],
+        None,
+        "11|X0|310|2024",
+        R.EMPLOYEE_CONTINUOUS,
+    ),
     (DUP_SS, "multi", ["12|X|390|2024", "12|Y|390|2024"], None, "12|Y|390|2024", R.RESIDENT_HUKOU_PLACE),
     (FindingType.MISSING_ENROLLMENT, "missing", ["R-missing"], 0.93, None, None),
     # missing_nops has no hukou record: not a registered resident, so no missing_enrollment
@@ -287,8 +416,14 @@ EXPECTED: list[tuple[str, str, list[str], float | None, str | None, str | None]]
     (FindingType.PAID_NOT_ENROLLED, "paid", ["T-paid-310"], 0.91, None, None),
     (FindingType.ENROLLED_NOT_PAID, "unpaid", ["35|V1|390|2024"], None, None, None),
     (FindingType.ASSISTANCE_NOT_SUBSIDIZED, "assist", ["11|W1|390|2024", "C-dibao"], 0.88, None, None),
-    (FindingType.ASSISTANCE_NOT_SUBSIDIZED, "assist_unpaid", ["11|W2|390|2024", "C-disabled"], None, None,
-     None),
+    (
+        FindingType.ASSISTANCE_NOT_SUBSIDIZED,
+        "assist_unpaid",
+        ["11|W2|390|2024", "C-disabled"],
+        None,
+        None,
+        None,
+    ),
     (FindingType.ENROLLED_NOT_PAID, "assist_unpaid", ["11|W2|390|2024"], None, None, None),
 ]
 
@@ -325,10 +460,12 @@ def test_exact_findings(con: duckdb.DuckDBPyConnection) -> None:
         (person, Y, str(kind), keys, prob, keep, None if rule is None else str(rule))
         for kind, person, keys, prob, keep, rule in EXPECTED
     )
-    got = rows(compute_findings(con).select(
-        "person, coverage_year, finding_type, record_keys, min_match_probability, keep_record_key, "
-        "resolution_rule"
-    ))
+    got = rows(
+        compute_findings(con).select(
+            "person, coverage_year, finding_type, record_keys, min_match_probability, keep_record_key, "
+            "resolution_rule"
+        )
+    )
     assert got == expected
 
 
@@ -336,7 +473,13 @@ def test_output_schema_and_order(con: duckdb.DuckDBPyConnection) -> None:
     relation = compute_findings(con)
     assert tuple(relation.columns) == FINDINGS_COLUMNS
     assert [str(t) for t in relation.types] == [
-        "VARCHAR", "VARCHAR", "INTEGER", "VARCHAR[]", "DOUBLE", "VARCHAR", "VARCHAR"
+        "VARCHAR",
+        "VARCHAR",
+        "INTEGER",
+        "VARCHAR[]",
+        "DOUBLE",
+        "VARCHAR",
+        "VARCHAR",
     ]
     got = rows(relation)
     keys = [(r[1], r[2], r[0]) for r in got]

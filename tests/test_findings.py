@@ -1,24 +1,17 @@
 """Findings on linked persons: the store tables' shape, stable finding ids, accuracy on the sample."""
 
-import uuid
-from pathlib import Path
-
 import duckdb
 import polars as pl
 import pytest
+from warehouses import SAMPLE, ingest_landing
 
 from matching.linkage import link_full
 from matching.person_ids import assign_person_ids
 from matching.training import load
 from oneperson.findings import build_findings
-from oneperson.ingest import apply_source
-from oneperson.landing import pending
-from oneperson.standardise import build_profiles, standardise
 from oneperson.warehouse import connect
 from schemas.derive import column_names
 from schemas.store import STORE_TABLES
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +19,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnec
     mp = pytest.MonkeyPatch()
     mp.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
     con = connect(tmp_path_factory.mktemp("findings") / "w.duckdb")
-    for batches in pending(con, SAMPLE / "landing").values():
-        apply_source(con, batches, uuid.uuid4().hex)
-    standardise(con)
-    build_profiles(con)
+    ingest_landing(con)
     link_full(con, load())
     assign_person_ids(con, "night-1")
     build_findings(con, "20261101T020000")

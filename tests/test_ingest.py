@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import gzip
 import json
-import uuid
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
+from warehouses import SAMPLE, ingest_landing
 
-from oneperson.ingest import apply_source
-from oneperson.landing import pending
-from oneperson.standardise import build_profiles, standardise
+from oneperson.standardise import build_profiles
 from oneperson.warehouse import connect
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 ENROLLMENT_ZH = "个人编号,证件号码,姓名,性别,出生日期,险种类型,参保年度,参保地行政区划代码,参保状态"
 ENROLLMENT_EN = "person_no,id_number,name,sex,birth_date,scheme,coverage_year,insured_region_code,status"
 TAX_EN = "receipt_no,id_number,name,scheme,coverage_year,amount,paid_on,region_code,payer_type"
@@ -48,11 +45,7 @@ def write(
 def ingest(landing: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
     """The ingest flow's steps without Prefect (the flow itself is tested in test_ingest_flow)."""
     con = connect(warehouse)
-    run_id = uuid.uuid4().hex
-    for batches in pending(con, landing).values():
-        apply_source(con, batches, run_id)
-    standardise(con)
-    build_profiles(con)
+    ingest_landing(con, landing)
     return con
 
 

@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
+from warehouses import SAMPLE
 
 from flows.ingest import ingest
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module", autouse=True)

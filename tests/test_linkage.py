@@ -1,30 +1,21 @@
 """Linkage with the committed model on the embedded sample: accurate, and twins stay apart."""
 
-import uuid
 from pathlib import Path
 
 import duckdb
 import pytest
+from warehouses import SAMPLE, ingest_landing
 
 from matching.evaluation import evaluate
 from matching.linkage import link_full
 from matching.training import load, train
-from oneperson.ingest import apply_source
-from oneperson.landing import pending
-from oneperson.standardise import build_profiles, standardise
 from oneperson.warehouse import connect
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     con = connect(tmp_path_factory.mktemp("link") / "w.duckdb")
-    run_id = uuid.uuid4().hex
-    for batches in pending(con, SAMPLE / "landing").values():
-        apply_source(con, batches, run_id)
-    standardise(con)
-    build_profiles(con)
+    ingest_landing(con)
     return con
 
 
@@ -78,14 +69,8 @@ def test_incremental_link_agrees_with_a_full_relink_and_keeps_ids(tmp_path: Path
     for source_dir in (SAMPLE / "landing").iterdir():
         shutil.copytree(source_dir / "20261001", landing / source_dir.name / "20261001")
 
-    def ingest(con: duckdb.DuckDBPyConnection) -> None:
-        for batches in pending(con, landing).values():
-            apply_source(con, batches, uuid.uuid4().hex)
-        standardise(con)
-        build_profiles(con)
-
     con = connect(tmp_path / "inc.duckdb")
-    ingest(con)
+    ingest_landing(con, landing)
     assert link_incremental(con, model).mode == "full"  # nothing linked yet
     assign_person_ids(con, "night-1")
     before = dict(con.execute("SELECT profile_id, person_id FROM person_registry").fetchall())
@@ -93,7 +78,7 @@ def test_incremental_link_agrees_with_a_full_relink_and_keeps_ids(tmp_path: Path
         for batch in source_dir.iterdir():
             if batch.name != "20261001":
                 shutil.copytree(batch, landing / source_dir.name / batch.name)
-    ingest(con)
+    ingest_landing(con, landing)
     result = link_incremental(con, model)
     assert result.mode == "incremental" and 0 < result.profiles_scored < result.profiles
     assign_person_ids(con, "night-2")
@@ -102,7 +87,7 @@ def test_incremental_link_agrees_with_a_full_relink_and_keeps_ids(tmp_path: Path
     assert all(after[p] == old or old in merged for p, old in before.items() if p in after)
 
     full = connect(tmp_path / "full.duckdb")
-    ingest(full)
+    ingest_landing(full, landing)
     link_full(full, model)
     incremental = con.sql("SELECT source, record_key, person_id FROM record_persons").pl()
     relinked = full.sql("SELECT source, record_key, cluster_id FROM record_clusters").pl()

@@ -7,12 +7,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect.testing.utilities import prefect_test_harness
+from warehouses import SAMPLE
 
 from flows.nightly import nightly
 from oneperson.store import current_snapshot, read_parquet_sql
 from schemas.store import STORE_TABLES
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module", autouse=True)

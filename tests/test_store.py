@@ -136,22 +136,36 @@ def test_publish_writes_every_table_typed_sorted_and_partitioned(con, tmp_path):
                 assert part.split("=")[0] in model.partition_by
     persons = snapshot / "analytics" / "persons"
     assert sorted(p.name for p in persons.iterdir()) == [
-        "hukou_province=11", "hukou_province=44", f"hukou_province={HIVE_NULL}"]
-    nulls = con.execute(f"SELECT person_id FROM {read_parquet_sql(snapshot, Person)} "
-                        "WHERE hukou_province IS NULL").fetchall()
+        "hukou_province=11",
+        "hukou_province=44",
+        f"hukou_province={HIVE_NULL}",
+    ]
+    nulls = con.execute(
+        f"SELECT person_id FROM {read_parquet_sql(snapshot, Person)} WHERE hukou_province IS NULL"
+    ).fetchall()
     assert nulls == [("P1a",)]
-    assert con.execute(f"SELECT hukou_province, count(*) FROM {read_parquet_sql(snapshot, Person)} "
-                       "WHERE hukou_province = '11' GROUP BY 1").fetchall() == [("11", 2)]  # a string, not 11
-    findings = sorted(str(p.relative_to(snapshot / "analytics" / "findings"))
-                      for p in (snapshot / "analytics" / "findings").rglob("*.parquet"))
-    assert findings == ["coverage_year=2025/finding_type=deceased_enrolled/data_0.parquet",
-                        "coverage_year=2026/finding_type=deceased_enrolled/data_0.parquet",
-                        "coverage_year=2026/finding_type=duplicate_cross_province/data_0.parquet"]
+    assert con.execute(
+        f"SELECT hukou_province, count(*) FROM {read_parquet_sql(snapshot, Person)} "
+        "WHERE hukou_province = '11' GROUP BY 1"
+    ).fetchall() == [("11", 2)]  # a string, not 11
+    findings = sorted(
+        str(p.relative_to(snapshot / "analytics" / "findings"))
+        for p in (snapshot / "analytics" / "findings").rglob("*.parquet")
+    )
+    assert findings == [
+        "coverage_year=2025/finding_type=deceased_enrolled/data_0.parquet",
+        "coverage_year=2026/finding_type=deceased_enrolled/data_0.parquet",
+        "coverage_year=2026/finding_type=duplicate_cross_province/data_0.parquet",
+    ]
     assert sorted(p.name for p in (snapshot / "analytics" / "person_records").iterdir()) == [
-        "source=education", "source=enrollment", "source=tax"]
+        "source=education",
+        "source=enrollment",
+        "source=tax",
+    ]
     assert [p.name for p in (snapshot / "restricted" / "identities").iterdir()] == ["data_0.parquet"]
-    lists = con.execute(f"SELECT record_keys FROM {read_parquet_sql(snapshot, Finding)} "
-                        "ORDER BY finding_id").fetchall()
+    lists = con.execute(
+        f"SELECT record_keys FROM {read_parquet_sql(snapshot, Finding)} ORDER BY finding_id"
+    ).fetchall()
     assert lists == [(["E3a"],), (["E1a", "E9a"],), (["E2a"],)]
     assert snapshot_table_glob(snapshot, Enrollment) == f"{snapshot}/analytics/enrollments/**/*.parquet"
     assert leftovers(store) == []
@@ -164,10 +178,22 @@ def test_manifest(con, tmp_path):
     assert manifest["snapshot_id"] == "20261121-001"
     assert manifest["created_at"].endswith("+00:00")
     assert set(manifest["tables"]) == {m.table for m in STORE_TABLES}
-    rows = {"persons": 4, "person_records": 4, "enrollments": 3, "findings": 3, "identities": 2,
-            "quarantine": 2}
-    files = {"persons": 3, "person_records": 3, "enrollments": 2, "findings": 3, "identities": 1,
-             "quarantine": 1}
+    rows = {
+        "persons": 4,
+        "person_records": 4,
+        "enrollments": 3,
+        "findings": 3,
+        "identities": 2,
+        "quarantine": 2,
+    }
+    files = {
+        "persons": 3,
+        "person_records": 3,
+        "enrollments": 2,
+        "findings": 3,
+        "identities": 1,
+        "quarantine": 1,
+    }
     for model in STORE_TABLES:
         entry = manifest["tables"][model.table]
         assert entry["rows"] == rows[model.table]
@@ -195,12 +221,18 @@ def test_retention_prunes_the_oldest_ids_never_current_nor_the_new_one(con, tmp_
     store = tmp_path / "store"
     for day in ("05", "06", "07", "08"):
         publish(con, store, f"202611{day}-001", MANIFEST, retention=3)
-    assert sorted(p.name for p in (store / "snapshots").iterdir()) == ["20261106-001", "20261107-001",
-                                                                       "20261108-001"]
+    assert sorted(p.name for p in (store / "snapshots").iterdir()) == [
+        "20261106-001",
+        "20261107-001",
+        "20261108-001",
+    ]
     # a new id that sorts first (a back-dated re-run) is CURRENT: kept although it is "the oldest"
     publish(con, store, "20261101-001", MANIFEST, retention=2)
-    assert sorted(p.name for p in (store / "snapshots").iterdir()) == ["20261101-001", "20261107-001",
-                                                                       "20261108-001"]
+    assert sorted(p.name for p in (store / "snapshots").iterdir()) == [
+        "20261101-001",
+        "20261107-001",
+        "20261108-001",
+    ]
     assert current_snapshot(store).name == "20261101-001"
     publish(con, store, "20261109-001", MANIFEST, retention=1)
     assert sorted(p.name for p in (store / "snapshots").iterdir()) == ["20261109-001"]
@@ -212,6 +244,7 @@ def _fail_on(model_name: str, real):
         if model.__name__ == model_name:
             raise OSError("disk full (injected)")
         return real(con, snapshot, model, *args)
+
     return fail
 
 
@@ -252,8 +285,10 @@ def test_verification_catches_a_wrong_row_count(con, tmp_path, monkeypatch):
 
 def test_relations_that_break_the_model_are_refused(con, tmp_path):
     store = tmp_path / "store"
-    con.execute("CREATE OR REPLACE TABLE store_quarantine AS SELECT source, batch, file, line, reason "
-                "FROM (VALUES ('tax', '1', 'f', 1, 'r')) v(source, batch, file, line, reason)")
+    con.execute(
+        "CREATE OR REPLACE TABLE store_quarantine AS SELECT source, batch, file, line, reason "
+        "FROM (VALUES ('tax', '1', 'f', 1, 'r')) v(source, batch, file, line, reason)"
+    )
     with pytest.raises(PublishError, match=r"store_quarantine .*missing \['raw'\]"):
         publish(con, store, "20261121-001", MANIFEST)
     build_relations(con)
@@ -277,8 +312,14 @@ def test_empty_tables_keep_their_schema(tmp_path):
         assert con.execute(f"SELECT count(*) FROM {read}").fetchall() == [(0,)]
         got = con.sql(f"SELECT * FROM {read}").to_arrow_table().schema
         assert [f.type for f in got] == [f.type for f in arrow_schema(model)]
-    assert (snapshot / "analytics" / "findings" / f"coverage_year={HIVE_NULL}" / f"finding_type={HIVE_NULL}"
-            / "data_0.parquet").is_file()
+    assert (
+        snapshot
+        / "analytics"
+        / "findings"
+        / f"coverage_year={HIVE_NULL}"
+        / f"finding_type={HIVE_NULL}"
+        / "data_0.parquet"
+    ).is_file()
 
 
 def test_a_killed_run_is_cleaned_by_the_next_publish(con, tmp_path):
@@ -374,8 +415,13 @@ def test_a_killed_child_process_publishes_nothing(con, tmp_path):
     first = publish(con, store, "20261121-001", MANIFEST)
     before, first_before = tree_digest(store), tree_digest(first)
     script = CHILD.format(tests=str(REPO / "tests"), rows=2_000_000, store=str(store))
-    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(script)], cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout.readline().strip() == "publishing", child.stderr.read()
         time.sleep(0.4)  # inside the COPYs (about 1 s for the 2M person_records on two cores)

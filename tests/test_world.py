@@ -5,13 +5,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from warehouses import SAMPLE
 
 from generator.check import check_world
 from generator.config import WorldConfig
 from generator.world import generate
 from matching.id_numbers import has_valid_check
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 def tree_digest(root: Path) -> dict[str, str]:
