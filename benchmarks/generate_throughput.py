@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import polars as pl
+from worlds import generate_world
 
 
 def main() -> None:
@@ -26,22 +25,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="oneperson-gen-") as tmp:
         out = args.out or Path(tmp) / "world"
         started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "oneperson.cli",
-                "generate",
-                "--persons",
-                str(args.persons),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(out),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        generate_world(args.persons, args.seed, out)
         wall = time.perf_counter() - started
         peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         records = pl.read_parquet(out / "truth" / "records.parquet").height

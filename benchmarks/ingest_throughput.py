@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from worlds import generate_world
 
 from oneperson.ingest import apply_pending
 from oneperson.standardise import build_profiles, standardise
@@ -39,22 +39,7 @@ def main() -> None:
             world = Path(tmp) / "world"
             persons = int(args.rows / ROWS_PER_PERSON)
             print(f"generating {persons:,} persons ...", flush=True)
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "oneperson.cli",
-                    "generate",
-                    "--persons",
-                    str(persons),
-                    "--seed",
-                    str(args.seed),
-                    "--out",
-                    str(world),
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
+            generate_world(persons, args.seed, world)
         con = connect(Path(tmp) / "warehouse.duckdb")
         timings = []
         started = time.perf_counter()

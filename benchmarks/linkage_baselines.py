@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import logging
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ import duckdb
 import polars as pl
 import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from worlds import generate_world
 
 from matching.evaluation import LinkageReport, evaluate
 from matching.linkage import link_full
@@ -49,22 +49,6 @@ ERROR_KINDS = (
     "name_dot_variant",
 )
 LINKERS = ("oneperson", "exact ID", "plain Splink")
-
-
-def generate(persons: int, seed: int, out: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "oneperson.cli",
-            "generate",
-            *("--persons", str(persons), "--seed", str(seed)),
-            "--out",
-            str(out),
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
 
 
 def ingest(con: duckdb.DuckDBPyConnection, landing: Path) -> None:
@@ -208,7 +192,7 @@ def main() -> None:
             origin = f"generated, --persons {args.persons} --seed {args.seed}"
             world = Path(tmp) / "world"
             print(f"generating {args.persons:,} persons (seed {args.seed}) ...", file=sys.stderr, flush=True)
-            generate(args.persons, args.seed, world)
+            generate_world(args.persons, args.seed, world)
         print("ingesting ...", file=sys.stderr, flush=True)
         con = connect(Path(tmp) / "warehouse.duckdb")
         ingest(con, world / "landing")
