@@ -25,6 +25,11 @@ ASSISTANCE_TYPES = ("dibao", "tekun", "orphan", "disabled", "low_income", "relap
 ASSISTANCE_WEIGHTS = (0.4, 0.1, 0.05, 0.15, 0.15, 0.15)
 
 
+def _date_of(days: pl.Expr | pl.Series) -> pl.Expr | pl.Series:
+    """Days since 1970-01-01 -> polars Date (a Date is exactly that count, as Int32)."""
+    return days.cast(pl.Int32).cast(pl.Date)
+
+
 def _date_array(days: np.ndarray) -> np.ndarray:
     return EPOCH + days.astype("timedelta64[D]")
 
@@ -363,7 +368,7 @@ class World:
             on="person",
             how="left",
         )
-        death_date = pl.lit(np.datetime64("1970-01-01")).cast(pl.Date) + pl.duration(days=pl.col("died"))
+        death_date = _date_of(pl.col("died"))
         in_year = (pl.col("died") >= 0) & (death_date.dt.year() == pl.col("year")) & pl.col("prop")
         return e.with_columns(
             status=pl.when(in_year).then(pl.lit("terminated")).otherwise(pl.col("status")),
@@ -471,9 +476,7 @@ class World:
         ps = ps.with_columns(
             address=pl.Series(address, dtype=pl.String),
             resident_no=pl.Series(resident_no, dtype=pl.String),
-            status_date=pl.when(pl.col("status_day") >= 0).then(
-                pl.lit(np.datetime64("1970-01-01")).cast(pl.Date) + pl.duration(days=pl.col("status_day"))
-            ),
+            status_date=pl.when(pl.col("status_day") >= 0).then(_date_of(pl.col("status_day"))),
         ).drop("status_day")
         return self._with_identity(ps, "public_security")
 
@@ -500,9 +503,7 @@ class World:
             schema_overrides={"effective_from": pl.Date},
         )
         ca = ca.with_columns(
-            effective_to=pl.when(pl.col("end_day") >= 0).then(
-                pl.lit(np.datetime64("1970-01-01")).cast(pl.Date) + pl.duration(days=pl.col("end_day"))
-            )
+            effective_to=pl.when(pl.col("end_day") >= 0).then(_date_of(pl.col("end_day")))
         ).drop("end_day")
         return self._with_identity(ca, "civil_affairs")
 
@@ -573,8 +574,6 @@ def simulate(
     died = pl.Series(world.died)
     persons = pop.with_columns(
         traits=world.person_traits(),
-        died_on=pl.when(died >= 0).then(
-            pl.lit(np.datetime64("1970-01-01")).cast(pl.Date) + pl.duration(days=died)
-        ),
+        died_on=pl.when(died >= 0).then(_date_of(died)),
     )
     return frames, persons
