@@ -117,6 +117,7 @@ def _cluster(
     scored: int,
 ) -> LinkResult:
     """Apply review decisions, cluster the kept links, attach lone ID-less profiles, queue doubts."""
+    con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "12_review_decisions.sql").read_text(encoding="utf-8"))
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         db.register("profile_links"), threshold_match_probability=threshold
@@ -145,7 +146,7 @@ def load_decisions(con: duckdb.DuckDBPyConnection, path: Path, run_id: str) -> i
 
     Applied by the next link as forced links (`match`) or removed links (`non_match`).
     """
-    con.execute((SQL / "link" / "12_review_decisions.sql").read_text(encoding="utf-8").split(";")[0])
+    con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
     frame = pl.read_csv(path, infer_schema=False)
     missing = [c for c in DECISION_COLUMNS if c not in frame.columns]
     if missing:

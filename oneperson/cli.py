@@ -111,6 +111,8 @@ def sql(
     ] = False,
 ) -> None:
     """Query the current snapshot with DuckDB: views persons, person_records, enrollments, findings."""
+    import duckdb
+
     from oneperson.analytics import NoSnapshot, open_current
 
     try:
@@ -132,15 +134,9 @@ def sql(
         if buffer.strip().endswith(";"):
             try:
                 con.sql(buffer).show(max_rows=100, max_width=200)
-            except duckdb_error() as exc:
+            except duckdb.Error as exc:
                 console.print(f"[red]{exc}[/red]")
             buffer = ""
-
-
-def duckdb_error() -> type[Exception]:
-    import duckdb
-
-    return duckdb.Error
 
 
 @app.command()

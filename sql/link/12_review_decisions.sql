@@ -1,11 +1,6 @@
 -- Apply reviewers' decisions before clustering: a `match` forces a link (probability 1), a
 -- `non_match` removes the scored link between the two profiles. Decisions name records (what a
--- reviewer sees); they are kept as labels in review_labels for later training.
-CREATE TABLE IF NOT EXISTS review_labels (
-    source_l VARCHAR, record_key_l VARCHAR, source_r VARCHAR, record_key_r VARCHAR,
-    decision VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP, applied_run VARCHAR
-);
-
+-- reviewer sees); they are kept as labels in review_labels (05_review_labels.sql).
 CREATE OR REPLACE TEMP TABLE decided_pairs AS
 SELECT
     least(a.profile_id, b.profile_id) AS profile_l,
