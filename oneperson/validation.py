@@ -15,10 +15,10 @@ from schemas.codes import spellings
 from schemas.derive import Column, columns
 from schemas.fields import Kind
 from schemas.sources import SourceRecord
+from schemas.values import DATE_FORMATS
 
 # Trim ASCII and ideographic spaces; the empty string is null (CONTRACT §1).
 _TRIM = "nullif(trim({c}, ' \t\r\n\u3000'), '')"
-DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")  # DuckDB's %m/%d also read one digit: YYYY/M/D
 
 
 def trimmed(column: str) -> str:

@@ -14,7 +14,8 @@ from enum import StrEnum
 from schemas.codes import spellings
 
 # The four date formats of CONTRACT §1: YYYY-MM-DD, YYYYMMDD, YYYY/MM/DD, YYYY/M/D.
-DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")  # %m/%d also accept one digit when '/'-separated
+# As strptime patterns, for bulk parsers (DuckDB's %m/%d also read one digit: YYYY/M/D).
+DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
 _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})-(\d{2})|(\d{2})(\d{2})|/(\d{1,2})/(\d{1,2}))$")
 REGION_RE = re.compile(r"^\d{6}$")
 YEAR_RE = re.compile(r"^\d{4}$")
