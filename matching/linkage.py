@@ -36,6 +36,9 @@ DECISION_COLUMNS = (
     "decided_at",
 )
 TF_COLUMNS = ("name_clean",)  # term-frequency-adjusted columns of matching/model.py
+# Splink warns on every predict that some levels keep untrained parameters: by design here (the
+# sibling and two-valid-IDs levels are fixed, and a level a world never showed keeps its prior).
+QUIET = "never"
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def link_full(
     """Score every blocked pair of profiles, cluster, and give each current record its cluster."""
     profiles = prepare_profiles(con)
     linker, db = _linker(con, model)
-    predictions = linker.inference.predict(threshold_match_probability=KEEP_FLOOR)
+    predictions = linker.inference.predict(threshold_match_probability=KEEP_FLOOR, warning_mode=QUIET)
     con.execute(f"CREATE OR REPLACE TABLE profile_links AS SELECT * FROM {predictions.physical_name}")
     return _cluster(con, linker, db, threshold, "full", profiles, profiles)
 
@@ -100,8 +103,10 @@ def link_incremental(
             linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}"), column)
         known, new = db.register("profiles_known"), db.register("profiles_new")
         for scored in (
-            linker.inference.predict_between(known, new, threshold_match_probability=KEEP_FLOOR),
-            linker.inference.predict_within(new, threshold_match_probability=KEEP_FLOOR),
+            linker.inference.predict_between(
+                known, new, threshold_match_probability=KEEP_FLOOR, warning_mode=QUIET
+            ),
+            linker.inference.predict_within(new, threshold_match_probability=KEEP_FLOOR, warning_mode=QUIET),
         ):
             con.execute(f"INSERT INTO profile_links BY NAME SELECT * FROM {scored.physical_name}")
     return _cluster(con, linker, db, threshold, "incremental", profiles, n_new)
@@ -127,6 +132,8 @@ def _cluster(
     con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
     con.execute((SQL / "link" / "15_attach_unique.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "17_cannot_link.sql").read_text(encoding="utf-8"))
+    con.execute((SQL / "link" / "18_place_payments.sql").read_text(encoding="utf-8"))
+    _score_placements(con, linker, db)
     con.execute((SQL / "link" / "20_record_persons.sql").read_text(encoding="utf-8"))
     con.execute(f"SET VARIABLE review_floor = {REVIEW_FLOOR}; SET VARIABLE threshold = {threshold}")
     con.execute((SQL / "link" / "40_review_queue.sql").read_text(encoding="utf-8"))
@@ -135,6 +142,42 @@ def _cluster(
     ).fetchall()[0]
     n_clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM record_clusters").fetchall()[0][0]
     return LinkResult(mode, profiles, scored, kept, used, n_clusters)
+
+
+def _score_placements(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDBAPI) -> None:
+    """Score each placed payment against the enrollment it pays, so the link is on record.
+
+    The placement is decided by context (sql/link/18_place_payments.sql), but the store reports how
+    strongly identity alone supports it, and `explain` draws its waterfall: the pair goes through
+    the same model as every other link, blocked on the placement itself. Pairs scored before are
+    not scored again.
+    """
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE placement_pairs AS
+        SELECT p.profile_id AS payment_profile, p.enrollment_profile_id AS enrollment_profile
+        FROM payment_placements AS p
+        WHERE NOT EXISTS (
+            SELECT 1 FROM profile_links AS l
+            WHERE (l.unique_id_l = p.profile_id AND l.unique_id_r = p.enrollment_profile_id)
+               OR (l.unique_id_r = p.profile_id AND l.unique_id_l = p.enrollment_profile_id));
+        CREATE OR REPLACE TEMP TABLE placement_payments AS
+        SELECT l.*, l.unique_id AS placement FROM linkage_profiles AS l
+        JOIN placement_pairs AS p ON p.payment_profile = l.unique_id;
+        CREATE OR REPLACE TEMP TABLE placement_enrollments AS
+        SELECT l.*, p.payment_profile AS placement FROM linkage_profiles AS l
+        JOIN placement_pairs AS p ON p.enrollment_profile = l.unique_id;""")
+    if not con.execute("SELECT count(*) FROM placement_pairs").fetchall()[0][0]:
+        return
+    scored = linker.inference.predict_between(
+        db.register("placement_enrollments"),
+        db.register("placement_payments"),
+        blocking_rules_to_generate_predictions=["l.placement = r.placement"],
+        warning_mode=QUIET,
+    )
+    con.execute(
+        f"""INSERT INTO profile_links BY NAME
+        SELECT * EXCLUDE (placement_l, placement_r) FROM {scored.physical_name}"""
+    )
 
 
 class DecisionsError(ValueError):

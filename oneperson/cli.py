@@ -284,16 +284,38 @@ def explain(
 @app.command()
 def evaluate(
     truth: Annotated[Path, typer.Option(help="The world's truth folder.")] = SAMPLE / "truth",
-    warehouse: Annotated[Path, typer.Option(help="A linked warehouse.")] = WAREHOUSE,
+    store: Annotated[
+        Path | None, typer.Option(help="A store: score its CURRENT snapshot's persons and findings.")
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="Or a linked warehouse: score its persons only.")
+    ] = None,
 ) -> None:
-    """Score the warehouse's persons against a world's truth: pairwise P/R/F1, twins, error kinds."""
+    """Score persons (pairwise P/R/F1, twins, error kinds) and findings (P/R per type) against a truth."""
     import duckdb
 
-    from matching.evaluation import evaluate as run
+    from matching.evaluation import evaluate as score_persons
+    from oneperson.analytics import NoSnapshot, open_current
+    from oneperson.finding_evaluation import score_findings
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    assignments = con.sql("SELECT source, record_key, person_id FROM record_persons").pl()
-    console.print(str(run(assignments, truth)))
+    if (store is None) == (warehouse is None):
+        console.print("[red]give exactly one of --store or --warehouse[/red]")
+        raise typer.Exit(2)
+    if warehouse is not None:
+        con = duckdb.connect(str(warehouse), read_only=True)
+        console.print(str(score_persons(con.sql("SELECT * FROM record_persons").pl(), truth)))
+        return
+    try:
+        con = open_current(store)
+    except NoSnapshot as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(str(score_persons(con.sql("SELECT * FROM person_records").pl(), truth)))
+    rows = score_findings(con.sql("SELECT * FROM findings").pl(), truth).as_rows()
+    table = Table(*rows[0], title=f"findings of {store} against {truth}")
+    for row in rows:
+        table.add_row(*row.values())
+    console.print(table)
 
 
 @app.command()
