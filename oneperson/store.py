@@ -92,19 +92,37 @@ def current_snapshot(store: Path) -> Path | None:
     return folder
 
 
+def published_snapshots(store: Path) -> list[Path]:
+    """Every complete snapshot still kept, oldest first (a folder being written or discarded has a
+    dot name and no manifest yet, and is never listed)."""
+    folder = Path(store) / "snapshots"
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if SNAPSHOT_ID.fullmatch(p.name) and not p.name.startswith(".") and (p / "manifest.json").is_file()
+    )
+
+
 def snapshot_table_glob(snapshot: Path, model: type[StoreTable]) -> str:
     """The read_parquet glob of one table of a snapshot (read it with hive_partitioning=true)."""
     return str(Path(snapshot) / model.zone / model.table / "**" / "*.parquet")
 
 
-def read_parquet_sql(snapshot: Path, model: type[StoreTable]) -> str:
+def read_parquet_sql(snapshot: Path | list[Path], model: type[StoreTable], filename: bool = False) -> str:
     """`read_parquet(...)` of one table: hive partitions on, partition column types from the model.
-    Columns come back in model order: `SELECT * FROM {read_parquet_sql(snapshot, Person)}`."""
-    args = [literal(snapshot_table_glob(snapshot, model)), "hive_partitioning = true"]
+    Columns come back in model order: `SELECT * FROM {read_parquet_sql(snapshot, Person)}`. Given
+    several snapshots, reads them all (`filename` adds the file each row came from)."""
+    snapshots = snapshot if isinstance(snapshot, list) else [snapshot]
+    globs = ", ".join(literal(snapshot_table_glob(s, model)) for s in snapshots)
+    args = [f"[{globs}]", "hive_partitioning = true"]
     if model.partition_by:
         types = duckdb_types(model)
         pairs = ", ".join(f"{literal(c)}: {literal(types[c])}" for c in model.partition_by)
         args.append(f"hive_types = {{{pairs}}}")
+    if filename:
+        args.append("filename = true")
     return f"read_parquet({', '.join(args)})"
 
 

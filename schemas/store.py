@@ -81,6 +81,38 @@ class Finding(StoreTable):
     first_seen_snapshot: str
 
 
+class FindingHistory(StoreTable):
+    """Every finding ever published, open or resolved: what was fixed, and when (a trend without
+    reading old snapshots). A finding that comes back is open again, with its first sighting kept."""
+
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "finding_history"
+    partition_by: ClassVar = ("finding_type",)
+    sort_by: ClassVar = ("coverage_year", "person_id")
+
+    finding_id: str
+    finding_type: FindingType
+    person_id: str
+    coverage_year: int
+    first_seen_snapshot: str
+    last_seen_snapshot: str
+    resolved_in_snapshot: str | None  # null while open
+
+
+class PersonIdChange(StoreTable):
+    """When two persons turn out to be one (a merge) or one turns out to be two (a split), the old
+    id's fate, so that analysts can follow an id they kept from an earlier snapshot."""
+
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "person_id_changes"
+    sort_by: ClassVar = ("person_id",)
+
+    change: str  # merge | split
+    person_id: str  # the id as it was
+    into_person_id: str  # merge: the surviving id; split: the id the split-off part got
+    run_id: str
+
+
 class Identity(StoreTable):
     zone: ClassVar[str] = "restricted"
     table: ClassVar[str] = "identities"
@@ -108,4 +140,13 @@ class Quarantine(StoreTable):
     raw: str
 
 
-STORE_TABLES: tuple[type[StoreTable], ...] = (Person, PersonRecord, Enrollment, Finding, Identity, Quarantine)
+STORE_TABLES: tuple[type[StoreTable], ...] = (
+    Person,
+    PersonRecord,
+    Enrollment,
+    Finding,
+    FindingHistory,
+    PersonIdChange,
+    Identity,
+    Quarantine,
+)

@@ -28,7 +28,16 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_views_over_current_snapshot(store: Path) -> None:
     con = open_current(store)
     tables = {t for (t,) in con.execute("SHOW TABLES").fetchall()}
-    assert tables == {"persons", "person_records", "enrollments", "findings"}  # no personal data by default
+    assert tables == {  # no personal data by default
+        "persons",
+        "person_records",
+        "enrollments",
+        "findings",
+        "finding_history",
+        "person_id_changes",
+        "snapshots",
+        "findings_by_snapshot",
+    }
     persons, records = con.execute("SELECT count(*), sum(n_records) FROM persons").fetchall()[0]
     assert records == con.execute("SELECT count(*) FROM person_records").fetchall()[0][0] and persons > 1900
     # Findings join to persons and enrollments by the pseudonymous person_id.
@@ -42,3 +51,23 @@ def test_views_over_current_snapshot(store: Path) -> None:
 def test_no_snapshot_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(NoSnapshot, match="nothing published yet"):
         open_current(tmp_path)
+
+
+def test_views_across_kept_snapshots(store: Path) -> None:
+    warehouse = warehouse_of(store)
+    publish_snapshot(warehouse, store, next_snapshot_id(warehouse, store), "night-2", retention=3)
+    (store / "snapshots" / ".20261101-003.tmp-0badc0ffee00").mkdir()  # a publish in progress: not listed
+    con = open_current(store)
+    assert con.execute("SELECT snapshot_id, is_current, run_id FROM snapshots ORDER BY 1").fetchall() == [
+        ("20261101-001", False, "night-1"),
+        ("20261101-002", True, "night-2"),
+    ]
+    per_snapshot = con.execute(
+        "SELECT snapshot_id, count(*) FROM findings_by_snapshot GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    current = con.execute("SELECT count(*) FROM findings").fetchall()[0][0]
+    assert per_snapshot == [("20261101-001", current), ("20261101-002", current)]  # same inputs
+    # Each row keeps its typed partition columns.
+    assert con.execute("SELECT typeof(coverage_year) FROM findings_by_snapshot LIMIT 1").fetchall() == [
+        ("BIGINT",)
+    ]

@@ -64,6 +64,14 @@ def build_relations(con: duckdb.DuckDBPyConnection, tag: str = "a", *, empty: tu
             ('F0{t}', 'deceased_enrolled', 'P1{t}', 2025, ['E3{t}'], NULL, NULL, NULL, '20261120-001'))
             v(finding_id, finding_type, person_id, coverage_year, record_keys, min_match_probability,
               keep_record_key, resolution_rule, first_seen_snapshot)""",
+        "finding_history": """SELECT * FROM (VALUES
+            ('F1{t}', 'duplicate_cross_province', 'P3{t}', 2026, '20261121-001', '20261121-001', NULL),
+            ('F7{t}', 'missing_enrollment', 'P1{t}', 2025, '20261119-001', '20261120-001', '20261121-001'))
+            v(finding_id, finding_type, person_id, coverage_year, first_seen_snapshot, last_seen_snapshot,
+              resolved_in_snapshot)""",
+        "person_id_changes": """SELECT * FROM (VALUES
+            ('merge', 'P9{t}', 'P3{t}', 'run-1'), ('split', 'P2{t}', 'P5{t}', 'run-1'))
+            v(change, person_id, into_person_id, run_id)""",
         "identities": """SELECT * FROM (VALUES
             ('P3{t}', '110101199003071234', '张伟', '1990-03-07', 'male', ['110101199003071234'],
              ['张伟', '張偉']),
@@ -183,6 +191,8 @@ def test_manifest(con, tmp_path):
         "person_records": 4,
         "enrollments": 3,
         "findings": 3,
+        "finding_history": 2,
+        "person_id_changes": 2,
         "identities": 2,
         "quarantine": 2,
     }
@@ -191,6 +201,8 @@ def test_manifest(con, tmp_path):
         "person_records": 3,
         "enrollments": 2,
         "findings": 3,
+        "finding_history": 2,  # partitioned by type
+        "person_id_changes": 1,
         "identities": 1,
         "quarantine": 1,
     }

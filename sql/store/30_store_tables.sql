@@ -54,6 +54,16 @@ SELECT f.finding_id, f.finding_type, f.person_id, f.coverage_year::BIGINT AS cov
 FROM findings_current AS f
 JOIN findings_history AS h USING (finding_id);
 
+CREATE OR REPLACE VIEW store_finding_history AS
+SELECT finding_id, finding_type, person_id, coverage_year::BIGINT AS coverage_year, first_seen_snapshot,
+       last_seen_snapshot, resolved_in_snapshot
+FROM findings_history;
+
+CREATE OR REPLACE VIEW store_person_id_changes AS
+SELECT 'merge' AS change, merged_id AS person_id, into_id AS into_person_id, run_id FROM person_merges
+UNION ALL
+SELECT 'split', person_id, new_person_id, run_id FROM person_splits;
+
 -- identities (restricted): the person's normalised number and name, and every variant seen.
 CREATE OR REPLACE VIEW store_identities AS
 SELECT
