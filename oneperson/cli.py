@@ -85,10 +85,14 @@ def run(
     with console.status("running the nightly flow (Prefect starts first: a few seconds)"):
         result = nightly(landing=landing, store=store, retention=retention)
     table = Table(
-        "finding type", "findings", title=f"snapshot {result['snapshot_id']} -> {result['snapshot']}"
+        "finding type",
+        "findings",
+        "new",
+        "resolved",
+        title=f"snapshot {result['snapshot_id']} -> {result['snapshot']}",
     )
     for row in result["findings_by_type"]:
-        table.add_row(row["finding_type"], f"{row['findings']:,}")
+        table.add_row(row["finding_type"], *(f"{row[k]:,}" for k in ("findings", "new", "resolved")))
     console.print(table)
     p = result["persons"]
     read = sum(r["rows_read"] for r in result["sources"])
@@ -98,6 +102,7 @@ def run(
         f"{p['ids_new']:,} new ids, {p['merges']:,} merges); CURRENT = {result['snapshot_id']}; "
         f"{time.perf_counter() - started:.1f} s"
     )
+    console.print(f"run report: {result['report']} (open it in a browser; works offline)")
 
 
 @app.command()

@@ -16,6 +16,7 @@ from matching.model import MODEL_VERSION
 from matching.person_ids import assign_person_ids
 from matching.training import DEFAULT_MODEL, load
 from oneperson.findings import build_findings
+from oneperson.report import REPORT_FILE, RunReport, write_report
 from oneperson.store import publish
 from oneperson.warehouse import connect
 
@@ -89,19 +90,31 @@ def publish_snapshot(warehouse: Path, store: Path, snapshot_id: str, run_id: str
         n_findings = build_findings(con, snapshot_id)
         batches = con.execute("""SELECT source, list(DISTINCT batch ORDER BY batch) FROM batch_log
             WHERE status = 'applied' GROUP BY source ORDER BY source""").fetchall()
-        by_type = [
-            {"finding_type": t, "findings": n}
-            for t, n in con.execute(
-                "SELECT finding_type, count(*) FROM store_findings GROUP BY 1 ORDER BY 1"
-            ).fetchall()
-        ]
         manifest = {
             "run_id": run_id,
             "input_batches": dict(batches),
             "model_version": MODEL_VERSION,
             "code_version": code_version(),
         }
-        path = publish(con, store, snapshot_id, manifest, retention=retention)
+        reports: list[RunReport] = []
+        manifest["report"] = REPORT_FILE
+        path = publish(
+            con,
+            store,
+            snapshot_id,
+            manifest,
+            retention=retention,
+            extras=lambda folder: reports.append(write_report(con, folder, snapshot_id, manifest)),
+        )
     finally:
         con.close()
-    return {"snapshot": str(path), "findings": n_findings, "findings_by_type": by_type}
+    report = reports[0]
+    return {
+        "snapshot": str(path),
+        "report": str(path / REPORT_FILE),
+        "findings": n_findings,
+        "findings_by_type": report.findings_by_type,
+        "headline": report.headline,
+        "load_by_source": report.load_by_source,
+        "quarantine_by_reason": report.quarantine_by_reason,
+    }

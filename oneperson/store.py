@@ -41,7 +41,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -130,10 +130,17 @@ def read_parquet_sql(snapshot: Path | list[Path], model: type[StoreTable], filen
 
 
 def publish(
-    con: duckdb.DuckDBPyConnection, store: Path, snapshot_id: str, manifest: dict, retention: int = 7
+    con: duckdb.DuckDBPyConnection,
+    store: Path,
+    snapshot_id: str,
+    manifest: dict,
+    retention: int = 7,
+    extras: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write the relations `store_<table>` of `con` as snapshot `snapshot_id` of `store`, make it
-    CURRENT, prune snapshots beyond `retention`. Returns the snapshot folder.
+    CURRENT, prune snapshots beyond `retention`. Returns the snapshot folder. `extras`, if given,
+    writes further files (the run report) into the snapshot folder once its tables are verified:
+    it is part of the snapshot, published with it or not at all.
 
     Raises PublishError (CURRENT and existing snapshots untouched) when anything fails before
     CURRENT names the new snapshot."""
@@ -161,6 +168,9 @@ def publish(
             for model in STORE_TABLES:
                 step = f"verifying {model.zone}/{model.table}"
                 tables[model.table] = _verify(con, tmp, model, counts[model.table])
+            if extras is not None:
+                step = "writing the extra files"
+                extras(tmp)
             step = "writing manifest.json"
             _write_manifest(tmp, snapshot_id, manifest, tables)
             step = "syncing the snapshot to disk"
