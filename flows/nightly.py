@@ -19,10 +19,16 @@ from prefect.artifacts import (  # noqa: E402
 from flows.ingest import apply_new_batches, identity_profiles, standardise_changed, summarise  # noqa: E402
 from oneperson.nightly import (  # noqa: E402
     find_persons,
+    finish_interrupted_publish,
     next_snapshot_id,
     publish_snapshot,
     warehouse_of,
 )
+
+
+@task(name="finish an interrupted publish")
+def finish_publish(warehouse: Path, store: Path) -> str | None:
+    return finish_interrupted_publish(warehouse, store)
 
 
 @task(name="link persons")
@@ -78,6 +84,7 @@ def nightly(landing: Path, store: Path, warehouse: Path | None = None, retention
     """Apply new batches, link persons, compute findings, publish a snapshot and swap CURRENT."""
     run_id = uuid.uuid4().hex
     warehouse = warehouse or warehouse_of(store)
+    finish_publish(warehouse, store)
     batches = apply_new_batches(landing, warehouse, run_id)
     standardise_changed(warehouse)
     identity_profiles(warehouse)

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from oneperson.warehouse import SQL
+from oneperson.warehouse import SQL, transaction
 
 KEY_ENV = "ONEPERSON_PSEUDONYM_KEY"
 KEY_FILE_ENV = "ONEPERSON_PSEUDONYM_KEY_FILE"
@@ -76,8 +76,7 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
         ids.append(pid)
     new_ids = fresh.with_columns(person_id=pl.Series(ids, dtype=pl.String))  # noqa: F841 (read below)
     now = datetime.now(UTC).replace(tzinfo=None)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("""CREATE OR REPLACE TEMP TABLE cluster_person AS
             SELECT c.cluster_id, coalesce(c.kept_id, n.person_id) AS person_id
             FROM cluster_ids AS c LEFT JOIN new_ids AS n USING (cluster_id)""")
@@ -99,9 +98,5 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
         counts = con.execute("""SELECT (SELECT count(*) FROM cluster_person),
             (SELECT count(*) FROM cluster_ids WHERE kept_id IS NOT NULL),
             (SELECT count(*) FROM run_merges), (SELECT count(*) FROM run_splits)""").fetchall()[0]
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     persons, kept, merges, splits = counts
     return IdResult(persons, kept, len(ids), merges, splits)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from oneperson import failpoints
 from oneperson.landing import Batch, ManifestError, pending, sha256
 from oneperson.reading import StagedFile, UnreadableFile, read_into
 from oneperson.sqltext import literal, quote
@@ -106,6 +107,7 @@ def apply_batch(con: duckdb.DuckDBPyConnection, batch: Batch, run_id: str) -> Ba
             outcome.rows_quarantined += item.log.get("rows_quarantined", 0)
             outcome.duplicates += item.duplicate_of is not None
         _log_batch(con, run_id, outcome)
+        failpoints.reached("ingest:batch-written")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

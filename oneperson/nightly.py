@@ -15,10 +15,11 @@ from matching.linkage import link_incremental
 from matching.model import MODEL_VERSION
 from matching.person_ids import assign_person_ids
 from matching.training import DEFAULT_MODEL, load
+from oneperson import failpoints
 from oneperson.findings import build_findings
 from oneperson.report import REPORT_FILE, RunReport, write_report
-from oneperson.store import publish
-from oneperson.warehouse import connect
+from oneperson.store import finish_publish, publish
+from oneperson.warehouse import connect, transaction
 
 
 def warehouse_of(store: Path) -> Path:
@@ -33,8 +34,10 @@ def find_persons(warehouse: Path, run_id: str) -> dict:
     """Incremental link (full on the first night), then carry person ids over."""
     con = connect(warehouse)
     try:
-        result = link_incremental(con, load(DEFAULT_MODEL))
-        ids = assign_person_ids(con, run_id)
+        with transaction(con):  # links, clusters and ids change together or not at all
+            result = link_incremental(con, load(DEFAULT_MODEL))
+            failpoints.reached("link:scored")
+            ids = assign_person_ids(con, run_id)
     finally:
         con.close()
     return {
@@ -49,19 +52,37 @@ def find_persons(warehouse: Path, run_id: str) -> dict:
     }
 
 
+def finish_interrupted_publish(warehouse: Path, store: Path) -> str | None:
+    """If the last run committed a snapshot but died before CURRENT named it, complete that publish
+    (oneperson.store.finish_publish). Returns the snapshot id completed, if any."""
+    if not warehouse.exists():
+        return None
+    con = connect(warehouse)
+    try:
+        last = con.execute(
+            "SELECT arg_max(snapshot_id, committed_at) FROM publications WHERE make_current"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    if last is not None and finish_publish(store, last):
+        return last
+    return None
+
+
 def next_snapshot_id(warehouse: Path, store: Path) -> str:
-    """`<latest applied batch date>-<n>`: derived from the inputs, so the same inputs give the same id."""
+    """`<latest applied batch date>-<n>`: derived from the inputs, so the same inputs give the same id.
+    An id is taken once a snapshot folder or a committed publication has it."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         latest = con.execute("SELECT max(left(batch, 8)) FROM batch_log WHERE status = 'applied'").fetchall()[
             0
         ][0]
+        stem = latest or "00000000"
+        taken = {s for (s,) in con.execute("SELECT snapshot_id FROM publications").fetchall()}
     finally:
         con.close()
-    stem = latest or "00000000"
-    taken = (
-        {p.name for p in (store / "snapshots").glob(f"{stem}-*")} if (store / "snapshots").exists() else set()
-    )
+    if (store / "snapshots").exists():
+        taken |= {p.name for p in (store / "snapshots").glob(f"{stem}-*")}
     n = 1
     while f"{stem}-{n:03d}" in taken:
         n += 1
@@ -86,8 +107,20 @@ def code_version() -> str:
 def publish_snapshot(warehouse: Path, store: Path, snapshot_id: str, run_id: str, retention: int) -> dict:
     """Findings for this snapshot, then the store tables written and CURRENT swapped."""
     con = connect(warehouse)
+    committed = False
+
+    def commit() -> None:  # called by publish once the snapshot is complete on disk
+        nonlocal committed
+        con.execute("INSERT INTO publications VALUES (?, ?, now(), true)", [snapshot_id, run_id])
+        con.execute("COMMIT")
+        committed = True
+
     try:
+        # The findings history moves to this snapshot only if the snapshot is published: one
+        # transaction from here to `commit`.
+        con.execute("BEGIN TRANSACTION")
         n_findings = build_findings(con, snapshot_id)
+        failpoints.reached("findings:built")
         batches = con.execute("""SELECT source, list(DISTINCT batch ORDER BY batch) FROM batch_log
             WHERE status = 'applied' GROUP BY source ORDER BY source""").fetchall()
         manifest = {
@@ -105,7 +138,12 @@ def publish_snapshot(warehouse: Path, store: Path, snapshot_id: str, run_id: str
             manifest,
             retention=retention,
             extras=lambda folder: reports.append(write_report(con, folder, snapshot_id, manifest)),
+            commit=commit,
         )
+    except BaseException:
+        if not committed:
+            con.execute("ROLLBACK")
+        raise
     finally:
         con.close()
     report = reports[0]

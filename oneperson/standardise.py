@@ -10,6 +10,7 @@ import duckdb
 
 from matching.id_sql import install_id_macros
 from matching.names import name_keys
+from oneperson import failpoints
 from oneperson.sqltext import quote
 from oneperson.warehouse import SQL
 from schemas.derive import column_names
@@ -36,6 +37,7 @@ def changed_identity_sql() -> str:
 
 def standardise(con: duckdb.DuckDBPyConnection) -> int:
     """Standardise every record changed since the last call; returns how many."""
+    failpoints.reached("standardise:start")
     install_id_macros(con)
     con.execute("""CREATE TABLE IF NOT EXISTS name_keys (name VARCHAR, name_clean VARCHAR,
         name_simplified VARCHAR, name_pinyin VARCHAR, name_initials VARCHAR, surname VARCHAR,
@@ -70,5 +72,6 @@ def standardise(con: duckdb.DuckDBPyConnection) -> int:
 
 def build_profiles(con: duckdb.DuckDBPyConnection) -> int:
     """Rebuild identity_profiles from std_identity (one GROUP BY); returns the profile count."""
+    failpoints.reached("profiles:start")
     con.execute((SQL / "standardise" / "30_identity_profiles.sql").read_text(encoding="utf-8"))
     return con.execute("SELECT count(*) FROM identity_profiles").fetchall()[0][0]

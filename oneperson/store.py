@@ -48,6 +48,7 @@ from pathlib import Path
 
 import duckdb
 
+from oneperson import failpoints
 from oneperson.sqltext import literal, quote
 from schemas.derive import arrow_schema
 from schemas.store import STORE_TABLES, StoreTable
@@ -136,11 +137,16 @@ def publish(
     manifest: dict,
     retention: int = 7,
     extras: Callable[[Path], None] | None = None,
+    commit: Callable[[], None] | None = None,
 ) -> Path:
     """Write the relations `store_<table>` of `con` as snapshot `snapshot_id` of `store`, make it
     CURRENT, prune snapshots beyond `retention`. Returns the snapshot folder. `extras`, if given,
     writes further files (the run report) into the snapshot folder once its tables are verified:
     it is part of the snapshot, published with it or not at all.
+
+    `commit`, if given, is called once the snapshot is complete and on disk, before it is moved
+    into place: the caller commits its own state there (the warehouse's findings history). From
+    then on the publish is never undone: if it is interrupted, `finish_publish` completes it.
 
     Raises PublishError (CURRENT and existing snapshots untouched) when anything fails before
     CURRENT names the new snapshot."""
@@ -157,7 +163,7 @@ def publish(
                 "immutable, publish under a new id"
             )
         tmp = _make_temp_folder(snapshots, snapshot_id)
-        step, renamed = "checking the store_* relations", False
+        step, renamed, committed = "checking the store_* relations", False, False
         try:
             counts = {m.table: _source_count(con, m) for m in STORE_TABLES}
             tables = {}
@@ -175,17 +181,30 @@ def publish(
             _write_manifest(tmp, snapshot_id, manifest, tables)
             step = "syncing the snapshot to disk"
             _fsync_tree(tmp)
+            failpoints.reached("publish:tables-written")
+            if commit is not None:
+                step = "committing the caller's state"
+                commit()
+                committed = True
+                failpoints.reached("publish:committed")
             step = f"renaming {tmp.name} to {snapshot_id}"
             if final.exists():  # cannot happen under the lock; never replace a snapshot
                 raise PublishError(f"snapshot {snapshot_id} appeared during the publish")
             tmp.rename(final)
             renamed = True
             _fsync_dir(snapshots)
+            failpoints.reached("publish:renamed")
             step = "replacing CURRENT"
             _swap_current(store, snapshot_id)
+            failpoints.reached("publish:current-replaced")
         except BaseException as exc:
             if renamed and _current_id(store) == snapshot_id:
                 raise  # interrupted after CURRENT was replaced: the snapshot is published
+            if committed:  # the caller's state names this snapshot: keep it for finish_publish
+                raise PublishError(
+                    f"publishing snapshot {snapshot_id} to {store} was interrupted while {step}: "
+                    f"{exc}; the next run completes it"
+                ) from exc
             _discard(final if renamed else tmp, snapshots, snapshot_id)
             if isinstance(exc, Exception):
                 raise PublishError(
@@ -199,6 +218,30 @@ def publish(
             log.warning("could not prune old snapshots in %s: %s", snapshots, exc)
     log.info("published snapshot %s to %s", snapshot_id, store)
     return final
+
+
+def finish_publish(store: Path, snapshot_id: str) -> bool:
+    """Complete a publish that committed (see `publish(commit=...)`) but was interrupted before
+    CURRENT named its snapshot: move the folder into place if needed, then replace CURRENT.
+    Returns False when there was nothing to do. Raises StoreError when the snapshot is gone."""
+    store = Path(store)
+    snapshots = store / "snapshots"
+    with _publish_lock(store):
+        if _current_id(store) == snapshot_id:
+            return False
+        final = snapshots / snapshot_id
+        if not final.is_dir():
+            written = [t for t in snapshots.glob(f".{snapshot_id}.tmp-*") if (t / "manifest.json").is_file()]
+            if not written:
+                raise StoreError(
+                    f"snapshot {snapshot_id} was committed but neither {final} nor its temporary "
+                    "folder exists any more: it cannot be completed"
+                )
+            written[0].rename(final)
+            _fsync_dir(snapshots)
+        _swap_current(store, snapshot_id)
+    log.warning("completed the interrupted publish of snapshot %s in %s", snapshot_id, store)
+    return True
 
 
 def _check_arguments(snapshot_id: str, manifest: dict, retention: int) -> None:

@@ -7,6 +7,8 @@ are in sql/ingest/00_bookkeeping.sql.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -28,6 +30,31 @@ def machine_settings() -> dict[str, str]:
     except (ValueError, OSError):
         memory = "4GB"
     return {"memory_limit": memory, "threads": str(os.cpu_count() or 1)}
+
+
+_IN_TRANSACTION: set[int] = set()  # connections inside a `transaction` block
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """All of the block or none of it, even if the process dies midway (DuckDB's WAL).
+
+    Inside another `transaction` block on the same connection it joins the outer one (DuckDB has
+    no savepoints, and a failed BEGIN would abort the outer transaction), so a step that is atomic
+    on its own stays atomic as part of a larger step."""
+    if id(con) in _IN_TRANSACTION:
+        yield  # the outer block commits or rolls back
+        return
+    con.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(con))
+    try:
+        yield
+    except BaseException:
+        _IN_TRANSACTION.discard(id(con))
+        con.execute("ROLLBACK")
+        raise
+    _IN_TRANSACTION.discard(id(con))
+    con.execute("COMMIT")
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:

@@ -53,3 +53,12 @@ CREATE TABLE IF NOT EXISTS changed_records (
     source      VARCHAR,
     record_key  VARCHAR
 );
+
+-- Snapshots this warehouse's findings history was committed for (see oneperson/nightly.py): the
+-- latest one must be CURRENT; if a crash stopped its publish midway, the next run completes it.
+CREATE TABLE IF NOT EXISTS publications (
+    snapshot_id   VARCHAR,
+    run_id        VARCHAR,
+    committed_at  TIMESTAMP,
+    make_current  BOOLEAN
+);
