@@ -141,6 +141,9 @@ def _cluster(
         "SELECT count(*), count(*) FILTER (match_probability >= ?) FROM profile_links", [threshold]
     ).fetchall()[0]
     n_clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM record_clusters").fetchall()[0][0]
+    # Splink's working tables (predictions, clusters, term frequencies) were copied into our own
+    # tables above; left in the warehouse they would double its size.
+    linker.table_management.delete_tables_created_by_splink_from_db()
     return LinkResult(mode, profiles, scored, kept, used, n_clusters)
 
 
