@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,6 +27,17 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 # Splink warns on every predict that levels a world never showed keep their priors (by design,
 # see matching/model.py); operators need errors only.
 logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+@atexit.register  # registered first, so it runs last: after every other exit handler has reported
+def _quiet_interpreter_shutdown() -> None:
+    """duckdb 2.0's nanobind bindings print dozens of "leaked type ..." lines while the interpreter
+    shuts down (benign: see nanobind's refleaks page). The command's own output and any error are
+    written by now, so only that shutdown chatter goes to /dev/null."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
 
 
 @app.command()
@@ -115,7 +128,7 @@ def sql(
         bool, typer.Option(help="Also open identities and quarantine (authorised staff).")
     ] = False,
 ) -> None:
-    """Query the current snapshot with DuckDB: views persons, person_records, enrollments, findings."""
+    """Query the current snapshot with DuckDB: a view per analytics table (persons, findings ...)."""
     import duckdb
 
     from oneperson.analytics import NoSnapshot, open_current
@@ -126,7 +139,11 @@ def sql(
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     if query:
-        con.sql(query).show(max_rows=100, max_width=200)
+        try:
+            con.sql(query).show(max_rows=100, max_width=200)
+        except duckdb.Error as exc:
+            console.print(f"[red]{exc}[/red]", highlight=False)
+            raise typer.Exit(1) from exc
         return
     console.print("views: " + ", ".join(r[0] for r in con.execute("SHOW TABLES").fetchall()) + "; end with ;")
     buffer = ""

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from schemas.codes import EnrollmentStatus, Scheme, Sex
+from schemas.codes import (
+    AssistanceStatus,
+    AssistanceType,
+    EnrollmentStatus,
+    PayerType,
+    Scheme,
+    Sex,
+    Stage,
+    StudentStatus,
+)
 from schemas.findings import FindingType, ResolutionRule
 
 
@@ -62,6 +72,66 @@ class Enrollment(StoreTable):
     insured_region_code: str
     insured_province: str
     status: EnrollmentStatus
+    enrolled_on: date | None
+    terminated_on: date | None
+
+
+class Payment(StoreTable):
+    """Premium receipts from tax, with the person they were placed with: what was paid, for which
+    scheme and year, where, and whether the state paid it (subsidy gaps, paid-but-not-enrolled in yuan)."""
+
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "payments"
+    partition_by: ClassVar = ("coverage_year",)
+    sort_by: ClassVar = ("collecting_province", "person_id")
+
+    person_id: str
+    record_key: str  # the receipt number
+    scheme: Scheme
+    coverage_year: int
+    amount: Decimal
+    paid_on: date
+    payer_type: PayerType
+    collecting_region_code: str
+    collecting_province: str
+
+
+class StudentRecord(StoreTable):
+    """Student roster rows from education, with the person: where the school is (the place a student
+    is enrolled under the national rule), stage and status. The school's name is left out: with a
+    birth year it can single out a child in a small school, and the region answers the questions."""
+
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "student_records"
+    partition_by: ClassVar = ("academic_year",)
+    sort_by: ClassVar = ("school_province", "person_id")
+
+    person_id: str
+    record_key: str
+    academic_year: int  # the starting year: academic year Y runs into coverage year Y + 1
+    school_region_code: str
+    school_province: str
+    stage: Stage
+    status: StudentStatus
+
+
+class AssistanceCase(StoreTable):
+    """Assistance cases from civil affairs, with the person: the type (which decides whether the state
+    pays the 390 premium), the place and the period."""
+
+    zone: ClassVar[str] = "analytics"
+    table: ClassVar[str] = "assistance_cases"
+    partition_by: ClassVar = ("assistance_type",)
+    sort_by: ClassVar = ("province", "person_id")
+
+    person_id: str
+    record_key: str  # the case number
+    assistance_type: AssistanceType
+    status: AssistanceStatus
+    region_code: str
+    province: str
+    effective_from: date
+    effective_to: date | None
 
 
 class Finding(StoreTable):
@@ -144,6 +214,9 @@ STORE_TABLES: tuple[type[StoreTable], ...] = (
     Person,
     PersonRecord,
     Enrollment,
+    Payment,
+    StudentRecord,
+    AssistanceCase,
     Finding,
     FindingHistory,
     PersonIdChange,

@@ -32,6 +32,9 @@ def test_views_over_current_snapshot(store: Path) -> None:
         "persons",
         "person_records",
         "enrollments",
+        "payments",
+        "student_records",
+        "assistance_cases",
         "findings",
         "finding_history",
         "person_id_changes",
@@ -71,3 +74,15 @@ def test_views_across_kept_snapshots(store: Path) -> None:
     assert con.execute("SELECT typeof(coverage_year) FROM findings_by_snapshot LIMIT 1").fetchall() == [
         ("BIGINT",)
     ]
+
+
+def test_sql_command_reports_a_bad_query_in_one_line(store: Path) -> None:
+    from typer.testing import CliRunner
+
+    from oneperson.cli import app
+
+    result = CliRunner().invoke(app, ["sql", "--store", str(store), "SELECT no_such_column FROM persons"])
+    assert result.exit_code == 1
+    assert "no_such_column" in result.output and "Traceback" not in result.output
+    ok = CliRunner().invoke(app, ["sql", "--store", str(store), "SELECT count(*) AS n FROM payments"])
+    assert ok.exit_code == 0 and "n" in ok.output

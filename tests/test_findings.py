@@ -41,6 +41,35 @@ def test_store_views_have_the_contract_columns(warehouse: duckdb.DuckDBPyConnect
     assert warehouse.execute("SELECT count(*) FROM store_quarantine").fetchall() == [(40,)]
 
 
+def test_every_current_record_is_published_once_with_its_person(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """Each source's facts table holds every current record exactly once, under the person that
+    person_records names, and carries no name, ID number or birth date."""
+    tables = {
+        "enrollment": "store_enrollments",
+        "tax": "store_payments",
+        "education": "store_student_records",
+        "civil_affairs": "store_assistance_cases",
+    }
+    for source, view in tables.items():
+        current = warehouse.execute(f"SELECT count(*) FROM current_{source}").fetchall()[0][0]
+        published, distinct = warehouse.execute(
+            f"SELECT count(*), count(DISTINCT record_key) FROM {view}"
+        ).fetchall()[0]
+        assert current == published == distinct > 0, source
+        mismatched = warehouse.execute(f"""SELECT count(*) FROM {view} AS v
+            JOIN store_person_records AS r ON r.source = '{source}' AND r.record_key = v.record_key
+            WHERE r.person_id <> v.person_id""").fetchall()[0][0]
+        assert mismatched == 0, source
+        columns = {d[0] for d in warehouse.execute(f"DESCRIBE {view}").fetchall()}
+        assert not columns & {"name", "id_number", "birth_date", "school_name", "phone"}, source
+    # The facts agree with the source: the subsidised 390 payments of the sample, in yuan.
+    assert warehouse.execute(
+        "SELECT sum(amount) FROM store_payments WHERE payer_type = 'subsidized'"
+    ).fetchall() == warehouse.execute(
+        "SELECT sum(amount) FROM current_tax WHERE payer_type = 'subsidized'"
+    ).fetchall()
+
+
 def test_findings_keep_their_id_and_first_seen_snapshot(warehouse: duckdb.DuckDBPyConnection) -> None:
     first = dict(warehouse.execute("SELECT finding_id, first_seen_snapshot FROM store_findings").fetchall())
     build_findings(warehouse, "20261102T020000")

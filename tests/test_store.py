@@ -53,10 +53,23 @@ def build_relations(con: duckdb.DuckDBPyConnection, tag: str = "a", *, empty: tu
             ('tax', 'T2{t}', 'P2{t}', NULL, '20261121'))
             v(source, record_key, person_id, match_probability, batch)""",
         "enrollments": """SELECT * FROM (VALUES
-            ('P3{t}', 'E1{t}', '390', 2025, '110101', '11', 'active'),
-            ('P2{t}', 'E2{t}', '310', 2026, '440305', '44', 'active'),
-            ('P1{t}', 'E3{t}', '390', 2026, '110101', '11', 'terminated'))
-            v(person_id, record_key, scheme, coverage_year, insured_region_code, insured_province, status)""",
+            ('P3{t}', 'E1{t}', '390', 2025, '110101', '11', 'active', '2025-01-02', NULL),
+            ('P2{t}', 'E2{t}', '310', 2026, '440305', '44', 'active', NULL, NULL),
+            ('P1{t}', 'E3{t}', '390', 2026, '110101', '11', 'terminated', '2026-01-05', '2026-06-30'))
+            v(person_id, record_key, scheme, coverage_year, insured_region_code, insured_province, status,
+              enrolled_on, terminated_on)""",
+        "payments": """SELECT * FROM (VALUES
+            ('P3{t}', 'T9{t}', '390', 2025, '380.00', '2024-11-30', 'self', '110101', '11'),
+            ('P2{t}', 'T2{t}', '310', 2026, '4520.50', '2026-02-01', 'subsidized', '440305', '44'))
+            v(person_id, record_key, scheme, coverage_year, amount, paid_on, payer_type,
+              collecting_region_code, collecting_province)""",
+        "student_records": """SELECT * FROM (VALUES
+            ('P1{t}', 'D1{t}', 2025, '310104', '31', 'higher', 'enrolled'))
+            v(person_id, record_key, academic_year, school_region_code, school_province, stage, status)""",
+        "assistance_cases": """SELECT * FROM (VALUES
+            ('P2{t}', 'C1{t}', 'dibao', 'active', '440305', '44', '2024-03-01', NULL))
+            v(person_id, record_key, assistance_type, status, region_code, province, effective_from,
+              effective_to)""",
         "findings": """SELECT * FROM (VALUES
             ('F1{t}', 'duplicate_cross_province', 'P3{t}', 2026, ['E1{t}', 'E9{t}'], 0.97, 'E1{t}',
              'resident_hukou_place', '20261121-001'),
@@ -190,6 +203,9 @@ def test_manifest(con, tmp_path):
         "persons": 4,
         "person_records": 4,
         "enrollments": 3,
+        "payments": 2,
+        "student_records": 1,
+        "assistance_cases": 1,
         "findings": 3,
         "finding_history": 2,
         "person_id_changes": 2,
@@ -200,6 +216,9 @@ def test_manifest(con, tmp_path):
         "persons": 3,
         "person_records": 3,
         "enrollments": 2,
+        "payments": 2,  # partitioned by year
+        "student_records": 1,
+        "assistance_cases": 1,
         "findings": 3,
         "finding_history": 2,  # partitioned by type
         "person_id_changes": 1,

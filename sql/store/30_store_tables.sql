@@ -44,9 +44,29 @@ JOIN (
 
 CREATE OR REPLACE VIEW store_enrollments AS
 SELECT l.person_id, e.record_key, e.scheme, e.coverage_year::BIGINT AS coverage_year, e.insured_region_code,
-       left(e.insured_region_code, 2) AS insured_province, e.status
+       left(e.insured_region_code, 2) AS insured_province, e.status, e.enrolled_on, e.terminated_on
 FROM current_enrollment AS e
 JOIN record_links AS l ON l.source = 'enrollment' AND l.record_key = e.record_key;
+
+-- payments, student_records, assistance_cases: the other departments' facts that findings rest on,
+-- without names, ID numbers or birth dates (those stay in restricted/identities).
+CREATE OR REPLACE VIEW store_payments AS
+SELECT l.person_id, t.record_key, t.scheme, t.coverage_year::BIGINT AS coverage_year, t.amount, t.paid_on,
+       t.payer_type, t.region_code AS collecting_region_code, left(t.region_code, 2) AS collecting_province
+FROM current_tax AS t
+JOIN record_links AS l ON l.source = 'tax' AND l.record_key = t.record_key;
+
+CREATE OR REPLACE VIEW store_student_records AS
+SELECT l.person_id, d.record_key, d.academic_year::BIGINT AS academic_year, d.school_region_code,
+       left(d.school_region_code, 2) AS school_province, d.stage, d.status
+FROM current_education AS d
+JOIN record_links AS l ON l.source = 'education' AND l.record_key = d.record_key;
+
+CREATE OR REPLACE VIEW store_assistance_cases AS
+SELECT l.person_id, c.record_key, c.assistance_type, c.status, c.region_code, left(c.region_code, 2) AS province,
+       c.effective_from, c.effective_to
+FROM current_civil_affairs AS c
+JOIN record_links AS l ON l.source = 'civil_affairs' AND l.record_key = c.record_key;
 
 CREATE OR REPLACE VIEW store_findings AS
 SELECT f.finding_id, f.finding_type, f.person_id, f.coverage_year::BIGINT AS coverage_year, f.record_keys,
