@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from pathlib import Path
 
 from oneperson.prefect_env import configure
@@ -19,11 +20,12 @@ from oneperson.warehouse import connect  # noqa: E402
 
 
 @task(name="apply new batches")
-def apply_new_batches(landing: Path, warehouse: Path, run_id: str) -> list[dict]:
-    """Each source's new batches in order; a held-back or failed batch stops only its own source."""
+def apply_new_batches(landing: Path, warehouse: Path, run_id: str, as_of: date | None = None) -> list[dict]:
+    """Each source's new batches in order (those extracted by `as_of`, if given); a held-back or
+    failed batch stops only its own source."""
     con = connect(warehouse)
     try:
-        outcomes = steps.apply_pending(con, landing, run_id)
+        outcomes = steps.apply_pending(con, landing, run_id, as_of)
     finally:
         con.close()
     return [vars(o) for o in outcomes]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from oneperson.prefect_env import configure
@@ -15,8 +18,10 @@ from prefect.artifacts import (  # noqa: E402
     create_markdown_artifact,
     create_table_artifact,
 )
+from prefect.runtime import flow_run  # noqa: E402
 
 from flows.ingest import apply_new_batches, identity_profiles, standardise_changed, summarise  # noqa: E402
+from oneperson import runlog  # noqa: E402
 from oneperson.nightly import (  # noqa: E402
     find_persons,
     finish_interrupted_publish,
@@ -24,6 +29,7 @@ from oneperson.nightly import (  # noqa: E402
     publish_snapshot,
     warehouse_of,
 )
+from oneperson.runlock import run_lock  # noqa: E402
 
 
 @task(name="finish an interrupted publish")
@@ -79,25 +85,77 @@ def report_artifacts(snapshot_id: str, published: dict) -> None:
     )
 
 
-@flow(name="nightly")
-def nightly(landing: Path, store: Path, warehouse: Path | None = None, retention: int = 7) -> dict:
-    """Apply new batches, link persons, compute findings, publish a snapshot and swap CURRENT."""
-    run_id = uuid.uuid4().hex
+def record_failure(flow, failed_run, state) -> None:
+    """Prefect's failure hook: the run's failure, in plain words, into the store's run log."""
+    params = failed_run.parameters
+    exc = state.result(raise_on_failure=False)
+    runlog.append(
+        Path(params["store"]),
+        {
+            "run_id": failed_run.id.hex,
+            "flow": flow.name,
+            "as_of": params.get("as_of"),
+            "status": "failed",
+            "reason": runlog.plain_reason(exc) if isinstance(exc, BaseException) else str(state.message),
+        },
+    )
+
+
+@flow(name="nightly", on_failure=[record_failure])
+def nightly(
+    landing: Path,
+    store: Path,
+    warehouse: Path | None = None,
+    retention: int = 7,
+    as_of: date | None = None,
+    wait_seconds: float = 0.0,
+) -> dict:
+    """Apply new batches (extracted by `as_of`, if given), link persons, compute findings, publish a
+    snapshot and swap CURRENT; one run per store at a time."""
+    run_id = flow_run.id or uuid.uuid4().hex
+    run_id = run_id.replace("-", "")
     warehouse = warehouse or warehouse_of(store)
-    finish_publish(warehouse, store)
-    batches = apply_new_batches(landing, warehouse, run_id)
-    standardise_changed(warehouse)
-    identity_profiles(warehouse)
-    persons = link_persons(warehouse, run_id)
-    snapshot_id = next_snapshot_id(warehouse, store)
-    published = publish(warehouse, store, snapshot_id, run_id, retention)
-    sources = summarise(warehouse, run_id)
-    report_artifacts(snapshot_id, published)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, step, *args):
+        started = time.perf_counter()
+        try:
+            return step(*args)
+        finally:
+            timings[name] = round(time.perf_counter() - started, 3)
+
+    with run_lock(store, run_id, wait_seconds):
+        timed("finish interrupted publish", finish_publish, warehouse, store)
+        batches = timed("apply new batches", apply_new_batches, landing, warehouse, run_id, as_of)
+        timed("standardise", standardise_changed, warehouse)
+        timed("identity profiles", identity_profiles, warehouse)
+        persons = timed("link persons", link_persons, warehouse, run_id)
+        snapshot_id = next_snapshot_id(warehouse, store)
+        published = timed("publish", publish, warehouse, store, snapshot_id, run_id, retention)
+        sources = summarise(warehouse, run_id)
+        report_artifacts(snapshot_id, published)
+        runlog.append(
+            store,
+            {
+                "run_id": run_id,
+                "flow": "nightly",
+                "as_of": as_of,
+                "status": "completed",
+                "snapshot_id": snapshot_id,
+                "batches": dict(Counter(b["status"] for b in batches)),
+                "rows_read": sum(r["rows_read"] for r in sources),
+                "rows_quarantined": sum(r["rows_quarantined"] for r in sources),
+                "persons": persons["persons"],
+                "findings": published["findings"],
+                "seconds": timings,
+            },
+        )
     return {
         "run_id": run_id,
         "snapshot_id": snapshot_id,
         "batches": batches,
         "sources": sources,
         "persons": persons,
+        "seconds": timings,
         **published,
     }

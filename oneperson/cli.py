@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -83,6 +85,30 @@ def generate(
     console.print(f"generated in {time.perf_counter() - started:.1f} s")
 
 
+def _as_date(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def _run_flow(what: str, call: Callable[[], dict]) -> dict:
+    """Run a flow; a busy store, a full disk or a permission problem ends in one plain line."""
+    from oneperson.runlock import StoreBusy
+    from oneperson.runlog import plain_reason
+
+    try:
+        with console.status(f"{what} (Prefect starts first: a few seconds)"):
+            return call()
+    except StoreBusy as exc:
+        console.print(f"[yellow]{exc}[/yellow]", highlight=False)
+        raise typer.Exit(75) from exc  # EX_TEMPFAIL: try again later
+    except Exception as exc:
+        console.print(f"[red]{what} failed: {plain_reason(exc)}[/red]", highlight=False)
+        console.print("CURRENT and the published snapshots are unchanged; the failure is in the run log.")
+        raise typer.Exit(1) from exc
+
+
+DATE = {"formats": ["%Y-%m-%d", "%Y%m%d"], "metavar": "YYYY-MM-DD"}
+
+
 @app.command()
 def run(
     landing: Annotated[Path, typer.Option(help="The landing zone.")] = SAMPLE / "landing",
@@ -90,13 +116,21 @@ def run(
         "store"
     ),
     retention: Annotated[int, typer.Option(help="Snapshots to keep.")] = 7,
+    as_of: Annotated[
+        datetime | None, typer.Option("--as-of", help="Apply only batches extracted by this date.", **DATE)
+    ] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait if another run holds the store.")] = 0.0,
 ) -> None:
     """The nightly job: ingest -> standardise -> link -> findings -> publish a snapshot (one Prefect flow)."""
     from flows.nightly import nightly
 
     started = time.perf_counter()
-    with console.status("running the nightly flow (Prefect starts first: a few seconds)"):
-        result = nightly(landing=landing, store=store, retention=retention)
+    result = _run_flow(
+        "the nightly run",
+        lambda: nightly(
+            landing=landing, store=store, retention=retention, as_of=_as_date(as_of), wait_seconds=wait
+        ),
+    )
     table = Table(
         "finding type",
         "findings",
@@ -107,6 +141,10 @@ def run(
     for row in result["findings_by_type"]:
         table.add_row(row["finding_type"], *(f"{row[k]:,}" for k in ("findings", "new", "resolved")))
     console.print(table)
+    steps = Table("step", "seconds", title="steps")
+    for name, seconds in result["seconds"].items():
+        steps.add_row(name, f"{seconds:.1f}")
+    console.print(steps)
     p = result["persons"]
     read = sum(r["rows_read"] for r in result["sources"])
     quarantined = sum(r["rows_quarantined"] for r in result["sources"])
@@ -116,6 +154,32 @@ def run(
         f"{time.perf_counter() - started:.1f} s"
     )
     console.print(f"run report: {result['report']} (open it in a browser; works offline)")
+
+
+@app.command()
+def backfill(
+    start: Annotated[datetime, typer.Option("--from", help="First day to rebuild.", **DATE)],
+    end: Annotated[datetime, typer.Option("--to", help="Last day to rebuild.", **DATE)],
+    landing: Annotated[Path, typer.Option(help="The landing zone.")] = SAMPLE / "landing",
+    store: Annotated[Path, typer.Option(help="The store the backfill belongs to.")] = Path("store"),
+) -> None:
+    """Rebuild the snapshot of each day from the batches extracted by it, in order, in
+    <store>/backfills/<from>-<to>/; the store's own CURRENT is left alone."""
+    from flows.backfill import backfill as backfill_flow
+
+    started = time.perf_counter()
+    result = _run_flow(
+        f"the backfill {start:%Y-%m-%d} to {end:%Y-%m-%d}",
+        lambda: backfill_flow(landing=landing, store=store, start=start.date(), end=end.date()),
+    )
+    table = Table("as of", "snapshot", "findings", title=f"backfill -> {result['workspace']}")
+    for row in result["snapshots"]:
+        table.add_row(str(row["as_of"]), row["snapshot_id"], f"{row['findings']:,}")
+    console.print(table)
+    console.print(
+        f"{len(result['snapshots'])} snapshots in {time.perf_counter() - started:.1f} s; query them with "
+        f"`oneperson sql --store {result['workspace']}`"
+    )
 
 
 @app.command()

@@ -9,7 +9,7 @@ keeps every version, the current layer the latest.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -49,9 +49,14 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def apply_pending(con: duckdb.DuckDBPyConnection, landing: Path, run_id: str) -> list[BatchOutcome]:
-    """Every source's batches not applied yet; a blocked source stops only itself."""
-    return [o for batches in pending(con, landing).values() for o in apply_source(con, batches, run_id)]
+def apply_pending(
+    con: duckdb.DuckDBPyConnection, landing: Path, run_id: str, as_of: date | None = None
+) -> list[BatchOutcome]:
+    """Every source's batches not applied yet (extracted by `as_of`, if given); a blocked source
+    stops only itself."""
+    return [
+        o for batches in pending(con, landing, as_of).values() for o in apply_source(con, batches, run_id)
+    ]
 
 
 def apply_source(con: duckdb.DuckDBPyConnection, batches: list[Batch], run_id: str) -> list[BatchOutcome]:
@@ -219,6 +224,14 @@ def _upsert_current(con: duckdb.DuckDBPyConnection, batch: Batch, checked: list[
     con.execute(f"""CREATE OR REPLACE TEMP TABLE batch_latest AS
         SELECT * FROM ({union})
         QUALIFY row_number() OVER (PARTITION BY _record_key ORDER BY _file_order DESC, _line DESC) = 1""")
+    # A batch that arrives late (a re-sent month, named before batches already applied) is kept in
+    # the raw layer, but does not replace a version from a later batch: a row is the state of its key
+    # as of its batch (CONTRACT §1), so the later batch's row stays current.
+    con.execute(
+        f"""DELETE FROM batch_latest WHERE _record_key IN (
+            SELECT record_key FROM current_{batch.source} WHERE _batch > ?)""",
+        [batch.name],
+    )
     con.execute(
         f"DELETE FROM current_{batch.source} WHERE record_key IN (SELECT _record_key FROM batch_latest)"
     )

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -21,6 +22,11 @@ class Batch:
     source: str
     name: str
     path: Path
+
+    @property
+    def extracted_on(self) -> date:
+        """The extract date the batch is named by (`YYYYMMDD[-suffix]`)."""
+        return datetime.strptime(self.name[:8], "%Y%m%d").date()
 
     @property
     def files(self) -> list[Path]:
@@ -70,10 +76,16 @@ def applied_batches(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
     return {(s, b) for s, b in rows}
 
 
-def pending(con: duckdb.DuckDBPyConnection, landing: Path) -> dict[str, list[Batch]]:
-    """Per source, the batches not yet applied, in order."""
+def pending(
+    con: duckdb.DuckDBPyConnection, landing: Path, as_of: date | None = None
+) -> dict[str, list[Batch]]:
+    """Per source, the batches not yet applied, in order; with `as_of`, only those extracted by then
+    (a backfill rebuilds the store as it was on that day)."""
     done = applied_batches(con)
-    return {s: [b for b in batches if (s, b.name) not in done] for s, batches in discover(landing).items()}
+    return {
+        s: [b for b in batches if (s, b.name) not in done and (as_of is None or b.extracted_on <= as_of)]
+        for s, batches in discover(landing).items()
+    }
 
 
 def sha256(path: Path) -> str:

@@ -1,0 +1,163 @@
+"""Backfills and as-of runs: the store as it was on each day, rebuilt without touching the live one;
+a late re-sent batch never overwrites newer rows; one run per store at a time; failures logged."""
+
+import hashlib
+import shutil
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+from warehouses import SAMPLE, ingest_landing
+
+from flows.backfill import backfill, workspace_of
+from flows.nightly import nightly
+from oneperson import runlog
+from oneperson.runlock import StoreBusy, run_lock
+from oneperson.store import current_snapshot, read_parquet_sql
+from oneperson.warehouse import connect
+from schemas.store import STORE_TABLES
+
+DAYS = (date(2026, 10, 14), date(2026, 10, 15), date(2026, 10, 16))  # before, on and after a batch day
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_server():
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+    mp.undo()
+
+
+def tables(snapshot: Path) -> dict[str, list[tuple]]:
+    """Every store table's rows; the run id of an id change names the run, not the data, so it is left out."""
+    con = duckdb.connect()
+    out = {}
+    for m in STORE_TABLES:
+        exclude = " EXCLUDE (run_id)" if m.table == "person_id_changes" else ""
+        query = f"SELECT *{exclude} FROM {read_parquet_sql(snapshot, m)} ORDER BY ALL"
+        out[m.table] = con.execute(query).fetchall()
+    return out
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+@pytest.fixture(scope="module")
+def one_by_one(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A fresh store run once per day, each run as of its day."""
+    store = tmp_path_factory.mktemp("one-by-one") / "store"
+    ids = [nightly(landing=SAMPLE / "landing", store=store, as_of=day)["snapshot_id"] for day in DAYS]
+    return store, ids
+
+
+def test_as_of_applies_only_the_batches_extracted_by_then(one_by_one: tuple[Path, list[str]]) -> None:
+    store, ids = one_by_one
+    assert ids == ["20261001-001", "20261015-001", "20261015-002"]
+    con = duckdb.connect(str(store / "warehouse" / "oneperson.duckdb"), read_only=True)
+    batches = {b for (b,) in con.execute("SELECT DISTINCT batch FROM batch_log").fetchall()}
+    assert batches == {"20261001", "20261015"}  # 20261101 and 20261101-2 were not due yet
+    log = runlog.read(store)
+    assert [r["as_of"] for r in log] == [str(d) for d in DAYS] and {r["status"] for r in log} == {"completed"}
+    assert log[0]["batches"] == {"applied": 5} and log[2]["batches"] == {}
+
+
+def test_backfill_gives_the_snapshots_of_one_by_one_runs_and_leaves_the_live_store_alone(
+    tmp_path: Path, one_by_one: tuple[Path, list[str]]
+) -> None:
+    sequential, ids = one_by_one
+    live = tmp_path / "store"
+    nightly(landing=SAMPLE / "landing", store=live)  # today's store: everything applied
+    before = digest(live / "snapshots")
+    current = (live / "CURRENT").read_text()
+
+    result = backfill(landing=SAMPLE / "landing", store=live, start=DAYS[0], end=DAYS[-1])
+    workspace = workspace_of(live, DAYS[0], DAYS[-1])
+    assert result["workspace"] == str(workspace)
+    assert [s["snapshot_id"] for s in result["snapshots"]] == ids
+    for snapshot_id in ids:
+        assert tables(workspace / "snapshots" / snapshot_id) == tables(sequential / "snapshots" / snapshot_id)
+    assert current_snapshot(workspace).name == ids[-1]
+    assert (live / "CURRENT").read_text() == current and digest(live / "snapshots") == before
+
+    again = backfill(landing=SAMPLE / "landing", store=live, start=DAYS[0], end=DAYS[-1])  # a re-run
+    assert [s["snapshot_id"] for s in again["snapshots"]] == ids
+    for snapshot_id in ids:
+        assert tables(workspace / "snapshots" / snapshot_id) == tables(sequential / "snapshots" / snapshot_id)
+    assert not list(workspace.parent.glob("*.building"))
+
+
+def test_a_late_resent_batch_does_not_overwrite_newer_rows(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    shutil.copytree(SAMPLE / "landing", landing)
+    con = connect(tmp_path / "w.duckdb")
+    ingest_landing(con, landing)
+    before = dict(con.execute("SELECT record_key, _batch FROM current_enrollment").fetchall())
+    # A clerk re-sends the October extract of province 11 in December under an October date, with an
+    # extra column (so it is not a byte-identical re-delivery).
+    late = landing / "enrollment" / "20261002"
+    late.mkdir()
+    rows = pl.read_csv(landing / "enrollment" / "20261001" / "enrollment_11.csv", infer_schema=False)
+    rows.with_columns(note=pl.lit("re-sent")).write_csv(late / "enrollment_11.csv")
+    outcomes = ingest_landing(con, landing)
+    assert [(o.batch, o.status) for o in outcomes] == [("20261002", "applied")]
+    after = dict(con.execute("SELECT record_key, _batch FROM current_enrollment").fetchall())
+    assert after.keys() == before.keys()
+    newer = {k for k, b in before.items() if b > "20261002"}
+    assert newer and all(after[k] == before[k] for k in newer)  # later batches' rows stay current
+    resent = {k for k, b in after.items() if b == "20261002"}
+    assert resent and all(before[k] == "20261001" for k in resent)
+    raw = con.execute("SELECT count(*) FROM raw_enrollment WHERE _batch = '20261002'").fetchall()[0][0]
+    assert raw == rows.height  # kept as delivered all the same
+
+
+def test_one_run_per_store(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with run_lock(store, "first-run"):
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(10)
+    try:
+        with pytest.raises(StoreBusy, match=r"in use by run first-run \(pid \d+"):
+            nightly(landing=SAMPLE / "landing", store=store)
+        started = time.monotonic()
+        with pytest.raises(StoreBusy, match=r"waited 0\.5 s"), run_lock(store, "second", wait_seconds=0.5):
+            pass
+        assert time.monotonic() - started >= 0.5
+    finally:
+        release.set()
+        holder.join()
+    assert not (store / "CURRENT").exists()
+    failure = runlog.read(store)[-1]
+    assert failure["status"] == "failed" and "in use by run first-run" in failure["reason"]
+    with run_lock(store, "third", wait_seconds=1):  # released once the holder is done
+        pass
+
+
+def test_plain_reasons_for_disk_full_and_permissions() -> None:
+    import errno
+
+    assert runlog.plain_reason(OSError(errno.ENOSPC, "No space left on device")).startswith("disk full")
+    assert runlog.plain_reason(PermissionError(errno.EACCES, "Permission denied")).startswith(
+        "permission denied"
+    )
+    wrapped = RuntimeError("publish failed")
+    wrapped.__cause__ = OSError(errno.EROFS, "Read-only file system")
+    assert runlog.plain_reason(wrapped).startswith("permission denied")
