@@ -183,6 +183,63 @@ def backfill(
 
 
 @app.command()
+def status(
+    store: Annotated[Path, typer.Option(help="The store to report on.")] = Path("store"),
+    landing: Annotated[
+        Path | None, typer.Option(help="The landing zone, to list batches no run has seen yet.")
+    ] = None,
+    last: Annotated[int, typer.Option(help="How many of the latest runs to show.")] = 10,
+) -> None:
+    """The last runs, batches not applied (new, held back, failed, waiting) and quarantine counts."""
+    from oneperson.status import store_status
+
+    st = store_status(store, landing, last)
+    console.print(f"store {store}: CURRENT = {st.current or '(nothing published)'}")
+    if st.running is not None:
+        console.print(
+            f"[yellow]running now: run {st.running.get('run_id', '?')} (pid "
+            f"{st.running.get('pid', '?')}, started {st.running.get('started_at', '?')})[/yellow]"
+        )
+    runs = Table(
+        "finished",
+        "run",
+        "as of",
+        "status",
+        "snapshot",
+        "rows read",
+        "quarantined",
+        "seconds / reason",
+        title="last runs",
+    )
+    for r in st.runs:
+        detail = r.get("reason") or f"{sum(r.get('seconds', {}).values()):.1f}"
+        runs.add_row(
+            r.get("logged_at", "")[:19],
+            r.get("run_id", "")[:12],
+            str(r.get("as_of") or ""),
+            r.get("status", ""),
+            r.get("snapshot_id", ""),
+            f"{r.get('rows_read', '')}",
+            f"{r.get('rows_quarantined', '')}",
+            detail,
+        )
+    console.print(runs)
+    if st.warehouse_note:
+        console.print(st.warehouse_note)
+        return
+    batches = Table("source", "batch", "status", "why", title="batches not applied")
+    for b in st.batches:
+        batches.add_row(b["source"], b["batch"], b["status"], b["message"])
+    console.print(batches if st.batches else "every batch is applied")
+    quarantine = Table(
+        "source", "batch", "rows", title="quarantined rows (oneperson sql --restricted for them)"
+    )
+    for q in st.quarantine:
+        quarantine.add_row(q["source"], q["batch"], f"{q['rows']:,}")
+    console.print(quarantine if st.quarantine else "no quarantined rows")
+
+
+@app.command()
 def sql(
     query: Annotated[
         str | None, typer.Argument(help="A SQL query; without one, an interactive prompt.")

@@ -161,3 +161,17 @@ def test_plain_reasons_for_disk_full_and_permissions() -> None:
     wrapped = RuntimeError("publish failed")
     wrapped.__cause__ = OSError(errno.EROFS, "Read-only file system")
     assert runlog.plain_reason(wrapped).startswith("permission denied")
+
+
+def test_status_shows_runs_batches_not_yet_due_and_quarantine(one_by_one: tuple[Path, list[str]]) -> None:
+    from oneperson.status import store_status
+
+    store, ids = one_by_one
+    st = store_status(store, SAMPLE / "landing")
+    assert st.current == ids[-1] and [r["snapshot_id"] for r in st.runs] == ids
+    assert {(b["batch"], b["status"]) for b in st.batches} == {("20261101", "new"), ("20261101-2", "new")}
+    con = duckdb.connect(str(store / "warehouse" / "oneperson.duckdb"), read_only=True)
+    quarantined = con.execute("SELECT count(*) FROM quarantine").fetchall()[0][0]
+    con.close()
+    logged = sum(r["rows_quarantined"] for r in st.runs)
+    assert sum(q["rows"] for q in st.quarantine) == quarantined == logged > 0
