@@ -183,6 +183,73 @@ def backfill(
 
 
 @app.command()
+def serve(
+    landing: Annotated[Path, typer.Option(help="The landing zone the deployments read.")] = SAMPLE
+    / "landing",
+    store: Annotated[Path, typer.Option(help="The store the deployments publish to.")] = Path("store"),
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server (127.0.0.1 only).")] = 4200,
+    retention: Annotated[int, typer.Option(help="Snapshots to keep.")] = 7,
+    server: Annotated[
+        bool, typer.Option(help="Start a Prefect server; --no-server uses $PREFECT_API_URL's.")
+    ] = True,
+) -> None:
+    """A local Prefect server and the deployments nightly/nightly (02:00 Asia/Shanghai) and
+    backfill/backfill, served until Ctrl-C; the UI is at http://127.0.0.1:PORT."""
+    import os
+    import signal
+    import warnings
+
+    from oneperson.prefect_env import configure
+    from oneperson.serving import (
+        NIGHTLY_CRON,
+        TIMEZONE,
+        api_url,
+        serve_deployments,
+        start_server,
+        stop,
+        wait_healthy,
+    )
+
+    configure()
+    process = None
+    if server:
+        log = Path(os.environ["PREFECT_HOME"]) / f"server-{port}.log"
+        process = start_server(port, log)
+        os.environ["PREFECT_API_URL"] = api_url(port)
+        with console.status(f"starting the Prefect server on 127.0.0.1:{port} (log: {log})"):
+            try:
+                wait_healthy(api_url(port), process=process)
+            except (RuntimeError, TimeoutError) as exc:
+                stop(process)
+                console.print(f"[red]{exc}; see {log}[/red]", highlight=False)
+                raise typer.Exit(1) from exc
+        console.print(f"Prefect UI: http://127.0.0.1:{port}")
+    elif not os.environ.get("PREFECT_API_URL"):
+        console.print("[red]--no-server needs PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)[/red]")
+        raise typer.Exit(2)
+    console.print(
+        f"serving nightly/nightly (cron {NIGHTLY_CRON}, {TIMEZONE}) and backfill/backfill for store {store}; "
+        "trigger one with: prefect deployment run 'nightly/nightly' --param as_of=YYYY-MM-DD; Ctrl-C stops"
+    )
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Stop on SIGTERM (a service manager) and on SIGINT even where the shell started us with SIGINT
+    # ignored (background jobs of a script): Python installs no Ctrl-C handler then.
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    # Prefect's runner schedules its own stop on interrupt and then exits without awaiting it.
+    warnings.filterwarnings("ignore", message="coroutine 'Runner.astop' was never awaited")
+    try:
+        serve_deployments(landing, store, retention)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if process is not None:
+            stop(process)
+
+
+@app.command()
 def status(
     store: Annotated[Path, typer.Option(help="The store to report on.")] = Path("store"),
     landing: Annotated[
