@@ -14,12 +14,18 @@ from prefect import flow, task  # noqa: E402
 from prefect.artifacts import create_table_artifact  # noqa: E402
 
 from oneperson import ingest as steps  # noqa: E402
+from oneperson.retrying import BACKOFF_SECONDS, retry_transient_io  # noqa: E402
 from oneperson.standardise import build_profiles, standardise  # noqa: E402
 from oneperson.summary import source_summary  # noqa: E402
 from oneperson.warehouse import connect  # noqa: E402
 
 
-@task(name="apply new batches")
+@task(
+    name="apply new batches",
+    retries=len(BACKOFF_SECONDS),
+    retry_delay_seconds=BACKOFF_SECONDS,
+    retry_condition_fn=retry_transient_io,
+)
 def apply_new_batches(landing: Path, warehouse: Path, run_id: str, as_of: date | None = None) -> list[dict]:
     """Each source's new batches in order (those extracted by `as_of`, if given); a held-back or
     failed batch stops only its own source."""

@@ -29,6 +29,7 @@ from oneperson.nightly import (  # noqa: E402
     publish_snapshot,
     warehouse_of,
 )
+from oneperson.retrying import BACKOFF_SECONDS, retry_transient_io  # noqa: E402
 from oneperson.runlock import run_lock  # noqa: E402
 
 
@@ -42,7 +43,13 @@ def link_persons(warehouse: Path, run_id: str) -> dict:
     return find_persons(warehouse, run_id)
 
 
-@task(name="publish snapshot")
+# A publish that fails is rolled back whole (CURRENT unchanged), so trying it again is safe.
+@task(
+    name="publish snapshot",
+    retries=len(BACKOFF_SECONDS),
+    retry_delay_seconds=BACKOFF_SECONDS,
+    retry_condition_fn=retry_transient_io,
+)
 def publish(warehouse: Path, store: Path, snapshot_id: str, run_id: str, retention: int) -> dict:
     return publish_snapshot(warehouse, store, snapshot_id, run_id, retention)
 

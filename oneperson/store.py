@@ -65,6 +65,11 @@ class PublishError(RuntimeError):
     """A snapshot could not be published; CURRENT and existing snapshots are untouched."""
 
 
+class PublishInterrupted(PublishError):
+    """Interrupted after the caller's state was committed: only `finish_publish` (the next run) may
+    complete it; publishing again would commit twice."""
+
+
 class StoreError(RuntimeError):
     """The store on disk is not as this module leaves it (e.g. CURRENT names no snapshot)."""
 
@@ -201,7 +206,7 @@ def publish(
             if renamed and _current_id(store) == snapshot_id:
                 raise  # interrupted after CURRENT was replaced: the snapshot is published
             if committed:  # the caller's state names this snapshot: keep it for finish_publish
-                raise PublishError(
+                raise PublishInterrupted(
                     f"publishing snapshot {snapshot_id} to {store} was interrupted while {step}: "
                     f"{exc}; the next run completes it"
                 ) from exc

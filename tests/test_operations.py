@@ -175,3 +175,39 @@ def test_status_shows_runs_batches_not_yet_due_and_quarantine(one_by_one: tuple[
     con.close()
     logged = sum(r["rows_quarantined"] for r in st.runs)
     assert sum(q["rows"] for q in st.quarantine) == quarantined == logged > 0
+
+
+def _failing_once(exc: OSError, real):
+    calls = {"n": 0}
+
+    def write(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise exc
+        return real(*args, **kwargs)
+
+    return write, calls
+
+
+def test_a_transient_io_error_is_retried_and_a_full_disk_is_not(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from oneperson import store as store_module
+
+    store = tmp_path / "store"
+    write, calls = _failing_once(OSError(errno.EIO, "Input/output error"), store_module._write_table)
+    monkeypatch.setattr(store_module, "_write_table", write)
+    result = nightly(landing=SAMPLE / "landing", store=store, as_of=DAYS[0])  # retried after 2 s, then fine
+    assert calls["n"] > 1 and current_snapshot(store).name == result["snapshot_id"] == "20261001-001"
+
+    before = digest(store / "snapshots")
+    write, calls = _failing_once(OSError(errno.ENOSPC, "No space left on device"), store_module._write_table)
+    monkeypatch.setattr(store_module, "_write_table", write)
+    with pytest.raises(Exception, match="No space left"):
+        nightly(landing=SAMPLE / "landing", store=store)
+    assert calls["n"] == 1  # no retry: it cannot help
+    assert current_snapshot(store).name == "20261001-001" and digest(store / "snapshots") == before
+    failure = runlog.read(store)[-1]
+    assert failure["status"] == "failed" and failure["reason"].startswith("disk full")
+    nightly(landing=SAMPLE / "landing", store=store)  # space freed: the next run completes
+    assert current_snapshot(store).name == "20261101-001"
