@@ -50,8 +50,10 @@ def link_persons(warehouse: Path, run_id: str) -> dict:
     retry_delay_seconds=BACKOFF_SECONDS,
     retry_condition_fn=retry_transient_io,
 )
-def publish(warehouse: Path, store: Path, snapshot_id: str, run_id: str, retention: int) -> dict:
-    return publish_snapshot(warehouse, store, snapshot_id, run_id, retention)
+def publish(
+    warehouse: Path, store: Path, snapshot_id: str, run_id: str, retention: int, run: dict | None = None
+) -> dict:
+    return publish_snapshot(warehouse, store, snapshot_id, run_id, retention, run)
 
 
 def report_artifacts(snapshot_id: str, published: dict) -> None:
@@ -138,9 +140,22 @@ def nightly(
         timed("identity profiles", identity_profiles, warehouse)
         persons = timed("link persons", link_persons, warehouse, run_id)
         snapshot_id = next_snapshot_id(warehouse, store)
-        published = timed("publish", publish, warehouse, store, snapshot_id, run_id, retention)
         sources = summarise(warehouse, run_id)
+        counts = {
+            "batches": dict(Counter(b["status"] for b in batches)),
+            "rows_read": sum(r["rows_read"] for r in sources),
+            "rows_quarantined": sum(r["rows_quarantined"] for r in sources),
+            "persons": persons["persons"],
+        }
+        # The manifest's record of this run (the publish's own seconds are in the run log).
+        run = {"as_of": str(as_of) if as_of else None, "seconds": dict(timings), **counts}
+        published = timed("publish", publish, warehouse, store, snapshot_id, run_id, retention, run)
         report_artifacts(snapshot_id, published)
+        create_table_artifact(
+            key="nightly-steps",
+            table=[{"step": k, "seconds": v} for k, v in timings.items()],
+            description="Seconds per step of this run",
+        )
         runlog.append(
             store,
             {
@@ -149,10 +164,7 @@ def nightly(
                 "as_of": as_of,
                 "status": "completed",
                 "snapshot_id": snapshot_id,
-                "batches": dict(Counter(b["status"] for b in batches)),
-                "rows_read": sum(r["rows_read"] for r in sources),
-                "rows_quarantined": sum(r["rows_quarantined"] for r in sources),
-                "persons": persons["persons"],
+                **counts,
                 "findings": published["findings"],
                 "seconds": timings,
             },

@@ -104,8 +104,16 @@ def code_version() -> str:
     return f"{version('oneperson')}+{commit}" if commit else version("oneperson")
 
 
-def publish_snapshot(warehouse: Path, store: Path, snapshot_id: str, run_id: str, retention: int) -> dict:
-    """Findings for this snapshot, then the store tables written and CURRENT swapped."""
+def publish_snapshot(
+    warehouse: Path,
+    store: Path,
+    snapshot_id: str,
+    run_id: str,
+    retention: int,
+    run: dict | None = None,
+) -> dict:
+    """Findings for this snapshot, then the store tables written and CURRENT swapped. `run` (the
+    steps so far: seconds and row counts) goes into the manifest as it is."""
     con = connect(warehouse)
     committed = False
 
@@ -128,6 +136,7 @@ def publish_snapshot(warehouse: Path, store: Path, snapshot_id: str, run_id: str
             "input_batches": dict(batches),
             "model_version": MODEL_VERSION,
             "code_version": code_version(),
+            **({"run": run} if run else {}),
         }
         reports: list[RunReport] = []
         manifest["report"] = REPORT_FILE

@@ -2,6 +2,7 @@
 a late re-sent batch never overwrites newer rows; one run per store at a time; failures logged."""
 
 import hashlib
+import json
 import shutil
 import threading
 import time
@@ -70,6 +71,10 @@ def test_as_of_applies_only_the_batches_extracted_by_then(one_by_one: tuple[Path
     log = runlog.read(store)
     assert [r["as_of"] for r in log] == [str(d) for d in DAYS] and {r["status"] for r in log} == {"completed"}
     assert log[0]["batches"] == {"applied": 5} and log[2]["batches"] == {}
+    manifest = json.loads((store / "snapshots" / ids[0] / "manifest.json").read_text())
+    assert manifest["run"]["as_of"] == "2026-10-14" and manifest["run"]["batches"] == {"applied": 5}
+    assert {"apply new batches", "standardise", "link persons"} <= set(manifest["run"]["seconds"])
+    assert manifest["run"]["rows_read"] == log[0]["rows_read"] > 0
 
 
 def test_backfill_gives_the_snapshots_of_one_by_one_runs_and_leaves_the_live_store_alone(
