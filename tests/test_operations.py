@@ -216,3 +216,27 @@ def test_a_transient_io_error_is_retried_and_a_full_disk_is_not(tmp_path: Path, 
     assert failure["status"] == "failed" and failure["reason"].startswith("disk full")
     nightly(landing=SAMPLE / "landing", store=store)  # space freed: the next run completes
     assert current_snapshot(store).name == "20261101-001"
+
+
+def test_logs_manifests_and_reports_carry_no_id_number_or_name(one_by_one: tuple[Path, list[str]]) -> None:
+    store, ids = one_by_one
+    con = duckdb.connect()
+    identities = read_parquet_sql(
+        store / "snapshots" / ids[-1], next(m for m in STORE_TABLES if m.table == "identities")
+    )
+    secrets = {
+        value
+        for (number, name) in con.execute(f"SELECT id_number, name FROM {identities}").fetchall()
+        for value in (number, name)
+        if value and len(value) >= 2
+    }
+    assert len(secrets) > 1000
+    texts = [store / "run_log.jsonl"] + [
+        p
+        for s in ids
+        for p in (store / "snapshots" / s / "manifest.json", store / "snapshots" / s / "report.html")
+    ]
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        leaked = [v for v in secrets if v in text]
+        assert not leaked, f"{path.name}: {leaked[:3]}"
