@@ -12,7 +12,7 @@ from oneperson.prefect_env import configure
 
 configure()
 
-from prefect import flow, task  # noqa: E402
+from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.artifacts import (  # noqa: E402
     create_link_artifact,
     create_markdown_artifact,
@@ -98,6 +98,13 @@ def record_failure(flow, failed_run, state) -> None:
     """Prefect's failure hook: the run's failure, in plain words, into the store's run log."""
     params = failed_run.parameters
     exc = state.result(raise_on_failure=False)
+    try:
+        _append_failure(params, failed_run, flow, state, exc)
+    except OSError as problem:  # a read-only or full store: the CLI and the Prefect run say it
+        get_run_logger().warning("could not write the failure to the run log: %s", problem)
+
+
+def _append_failure(params: dict, failed_run, flow, state, exc: object) -> None:
     runlog.append(
         Path(params["store"]),
         {

@@ -102,7 +102,7 @@ def _run_flow(what: str, call: Callable[[], dict]) -> dict:
         raise typer.Exit(75) from exc  # EX_TEMPFAIL: try again later
     except Exception as exc:
         console.print(f"[red]{what} failed: {plain_reason(exc)}[/red]", highlight=False)
-        console.print("CURRENT and the published snapshots are unchanged; the failure is in the run log.")
+        console.print("CURRENT and the published snapshots are unchanged; `oneperson status` shows the runs.")
         raise typer.Exit(1) from exc
 
 

@@ -240,3 +240,42 @@ def test_logs_manifests_and_reports_carry_no_id_number_or_name(one_by_one: tuple
         text = path.read_text(encoding="utf-8")
         leaked = [v for v in secrets if v in text]
         assert not leaked, f"{path.name}: {leaked[:3]}"
+
+
+def test_a_read_only_store_fails_plainly_and_stays_intact(tmp_path: Path) -> None:
+    """The store on a read-only file system (as root, chmod stops nothing: a read-only bind mount in
+    a private mount namespace; otherwise the store's folders made read-only)."""
+    import os
+    import subprocess
+    import sys
+
+    store = tmp_path / "store"
+    nightly(landing=SAMPLE / "landing", store=store, as_of=DAYS[0])
+    before, current = digest(store), (store / "CURRENT").read_text()
+    oneperson = str(Path(sys.executable).with_name("oneperson"))
+    run = [oneperson, "run", "--store", str(store), "--landing", str(SAMPLE / "landing")]
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
+    if os.geteuid() == 0:
+        if not shutil.which("unshare"):
+            pytest.skip("root without unshare: no way to make the store read-only")
+        script = (
+            f'mount --bind "{store}" "{store}" && mount -o remount,ro,bind "{store}" "{store}" && exec "$@"'
+        )
+        command = ["unshare", "-m", "sh", "-c", script, "sh", *run]
+    else:
+        for folder in [store, *(p for p in store.rglob("*") if p.is_dir())]:
+            folder.chmod(0o500)
+        command = run
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    if os.geteuid() != 0:
+        for folder in [store, *(p for p in store.rglob("*") if p.is_dir())]:
+            folder.chmod(0o700)
+    if result.returncode != 0 and "mount" in result.stderr and "failed" in result.stderr.lower():
+        pytest.skip(f"no private mount namespace here: {result.stderr.strip()}")
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode == 1, output[-2000:]
+    plain = result.stdout.strip().splitlines()  # the CLI's own lines (Prefect logs go to stderr)
+    assert any("failed: permission denied" in line for line in plain), result.stdout
+    assert "Read-only file system" in output or "Permission denied" in output
+    assert "unchanged" in result.stdout
+    assert digest(store) == before and (store / "CURRENT").read_text() == current
