@@ -98,23 +98,17 @@ def record_failure(flow, failed_run, state) -> None:
     """Prefect's failure hook: the run's failure, in plain words, into the store's run log."""
     params = failed_run.parameters
     exc = state.result(raise_on_failure=False)
+    record = {
+        "run_id": failed_run.id.hex,
+        "flow": flow.name,
+        "as_of": params.get("as_of"),
+        "status": "failed",
+        "reason": runlog.plain_reason(exc) if isinstance(exc, BaseException) else str(state.message),
+    }
     try:
-        _append_failure(params, failed_run, flow, state, exc)
+        runlog.append(Path(params["store"]), record)
     except OSError as problem:  # a read-only or full store: the CLI and the Prefect run say it
         get_run_logger().warning("could not write the failure to the run log: %s", problem)
-
-
-def _append_failure(params: dict, failed_run, flow, state, exc: object) -> None:
-    runlog.append(
-        Path(params["store"]),
-        {
-            "run_id": failed_run.id.hex,
-            "flow": flow.name,
-            "as_of": params.get("as_of"),
-            "status": "failed",
-            "reason": runlog.plain_reason(exc) if isinstance(exc, BaseException) else str(state.message),
-        },
-    )
 
 
 @flow(name="nightly", on_failure=[record_failure])
@@ -128,8 +122,7 @@ def nightly(
 ) -> dict:
     """Apply new batches (extracted by `as_of`, if given), link persons, compute findings, publish a
     snapshot and swap CURRENT; one run per store at a time."""
-    run_id = flow_run.id or uuid.uuid4().hex
-    run_id = run_id.replace("-", "")
+    run_id = (flow_run.id or uuid.uuid4().hex).replace("-", "")
     warehouse = warehouse or warehouse_of(store)
     timings: dict[str, float] = {}
 

@@ -10,14 +10,20 @@ TRANSIENT = frozenset({errno.EIO, errno.EAGAIN, errno.EBUSY, errno.ETIMEDOUT, er
 BACKOFF_SECONDS = [2, 10, 30]
 
 
-def is_transient(exc: BaseException) -> bool:
-    """An OSError of a transient kind, here or anywhere down the exception's causes."""
+def os_error_in(exc: BaseException) -> OSError | None:
+    """The first OSError among the exception and its causes (a PublishError wraps the real one)."""
     seen: BaseException | None = exc
     while seen is not None:
-        if isinstance(seen, OSError) and seen.errno in TRANSIENT:
-            return True
+        if isinstance(seen, OSError) and seen.errno is not None:
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """An OSError of a transient kind, here or anywhere down the exception's causes."""
+    found = os_error_in(exc)
+    return found is not None and found.errno in TRANSIENT
 
 
 def retry_transient_io(task, task_run, state) -> bool:

@@ -14,6 +14,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from oneperson.retrying import os_error_in
+
 RUN_LOG = "run_log.jsonl"
 
 
@@ -46,13 +48,13 @@ def read(store: Path, last: int | None = None) -> list[dict]:
 
 def plain_reason(exc: BaseException) -> str:
     """An error as an operator reads it: disk full and permission problems said in words."""
-    errno = getattr(exc, "errno", None)
-    cause = exc
-    while errno is None and cause.__cause__ is not None:
-        cause = cause.__cause__
-        errno = getattr(cause, "errno", None)
-    if errno == codes.ENOSPC or "No space left" in str(exc):
+    found = os_error_in(exc)
+    errno = found.errno if found is not None else None
+    text = str(exc)  # DuckDB's own I/O errors carry no errno, only the system's words
+    if errno == codes.ENOSPC or "No space left" in text:
         return f"disk full: {exc} (free space where the store and warehouse live, then run again)"
-    if errno in (codes.EACCES, codes.EPERM, codes.EROFS) or "Permission denied" in str(exc):
+    if errno in (codes.EACCES, codes.EPERM, codes.EROFS) or any(
+        words in text for words in ("Permission denied", "Read-only file system")
+    ):
         return f"permission denied: {exc} (the store must be writable by the user running oneperson)"
     return f"{type(exc).__name__}: {exc}"

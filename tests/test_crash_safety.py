@@ -8,22 +8,21 @@ simulated by a landing zone that first holds the batches up to 2026-10-15, then 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from prefect.settings import PREFECT_API_URL
 from prefect.testing.utilities import prefect_test_harness
+from snapshots import file_digest as digest
+from snapshots import snapshot_tables as tables
 from warehouses import SAMPLE
 
 from oneperson.failpoints import ENV, POINTS
-from oneperson.store import current_snapshot, read_parquet_sql
-from schemas.store import STORE_TABLES
+from oneperson.store import current_snapshot
 
 ONEPERSON = Path(sys.executable).parent / "oneperson"
 BEFORE, AFTER = "20261015-001", "20261101-001"  # CURRENT before the night, the night's snapshot
@@ -57,22 +56,6 @@ def run(store: Path, landing: Path, api: str, kill_at: str | None = None) -> sub
         text=True,
         timeout=300,
     )
-
-
-def tables(snapshot: Path) -> dict[str, list[tuple]]:
-    con = duckdb.connect()
-    return {
-        m.table: con.execute(f"SELECT * FROM {read_parquet_sql(snapshot, m)} ORDER BY ALL").fetchall()
-        for m in STORE_TABLES
-    }
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
