@@ -21,7 +21,8 @@ from prefect.artifacts import (  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 
 from flows.ingest import apply_new_batches, identity_profiles, standardise_changed, summarise  # noqa: E402
-from oneperson import runlog  # noqa: E402
+from oneperson import progress, runlog  # noqa: E402
+from oneperson.adoption import complete_adoption  # noqa: E402
 from oneperson.nightly import (  # noqa: E402
     find_persons,
     finish_interrupted_publish,
@@ -32,10 +33,22 @@ from oneperson.nightly import (  # noqa: E402
 from oneperson.retrying import BACKOFF_SECONDS, retry_transient_io  # noqa: E402
 from oneperson.runlock import run_lock  # noqa: E402
 
+# The run's steps, in order: the keys of its timings, and the ticks of the CLI's progress bar.
+STEPS = (
+    "finish interrupted publish",
+    "apply new batches",
+    "standardise",
+    "identity profiles",
+    "link persons",
+    "publish",
+)
+
 
 @task(name="finish an interrupted publish")
-def finish_publish(warehouse: Path, store: Path) -> str | None:
-    return finish_interrupted_publish(warehouse, store)
+def finish_publish(store: Path, warehouse: Path | None) -> str | None:
+    """Complete what a killed run or backfill adoption left half-done (both are safe to finish)."""
+    complete_adoption(store)
+    return finish_interrupted_publish(warehouse or warehouse_of(store), store)
 
 
 @task(name="link persons")
@@ -123,18 +136,21 @@ def nightly(
     """Apply new batches (extracted by `as_of`, if given), link persons, compute findings, publish a
     snapshot and swap CURRENT; one run per store at a time."""
     run_id = (flow_run.id or uuid.uuid4().hex).replace("-", "")
-    warehouse = warehouse or warehouse_of(store)
     timings: dict[str, float] = {}
 
     def timed(name: str, step, *args):
+        progress.started(name)
         started = time.perf_counter()
         try:
-            return step(*args)
+            result = step(*args)
         finally:
             timings[name] = round(time.perf_counter() - started, 3)
+        progress.finished(name)
+        return result
 
     with run_lock(store, run_id, wait_seconds):
-        timed("finish interrupted publish", finish_publish, warehouse, store)
+        timed("finish interrupted publish", finish_publish, store, warehouse)
+        warehouse = warehouse or warehouse_of(store)
         batches = timed("apply new batches", apply_new_batches, landing, warehouse, run_id, as_of)
         timed("standardise", standardise_changed, warehouse)
         timed("identity profiles", identity_profiles, warehouse)

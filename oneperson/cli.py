@@ -42,6 +42,17 @@ def _quiet_interpreter_shutdown() -> None:
     os.dup2(devnull, 2)
 
 
+@app.callback()
+def main(
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="Show Prefect's full traceback when a run fails.")
+    ] = False,
+) -> None:
+    """One person, one file: link department extracts into persons and flag enrollment problems."""
+    global SHOW_TRACEBACKS
+    SHOW_TRACEBACKS = traceback
+
+
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option(help="Folder to write landing/ and truth/ into.")],
@@ -89,14 +100,69 @@ def _as_date(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
 
 
-def _run_flow(what: str, call: Callable[[], dict]) -> dict:
-    """Run a flow; a busy store, a full disk or a permission problem ends in one plain line."""
+class _WithoutTraceback(logging.Formatter):
+    """Formats a log record as its wrapped formatter does, minus the traceback: Prefect logs a
+    failed run's traceback at ERROR, above the CLI's own plain line. The Prefect UI keeps it, and
+    `oneperson --traceback` shows it."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text
+        record.exc_info, record.exc_text = None, None  # the record is shared with other handlers
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text = saved
+
+
+SHOW_TRACEBACKS = False
+
+
+def _quiet_prefect_tracebacks() -> None:
+    for handler in logging.getLogger().handlers:
+        if type(handler).__name__ == "PrefectConsoleHandler" and not isinstance(
+            handler.formatter, _WithoutTraceback
+        ):
+            handler.setFormatter(_WithoutTraceback(handler.formatter))
+
+
+def _run_flow(what: str, call: Callable[[], dict], runs: int = 1) -> dict:
+    """Run a flow under a progress bar of its steps; a busy store, a full disk or a permission
+    problem ends in one plain line."""
+    from flows.nightly import STEPS
+    from oneperson import progress
     from oneperson.runlock import StoreBusy
     from oneperson.runlog import plain_reason
 
+    if not SHOW_TRACEBACKS:
+        _quiet_prefect_tracebacks()
+    bar = Progress(
+        TextColumn("{task.description:<40}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} steps"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    day = ""
+
+    def show(event: str, name: str) -> None:
+        nonlocal day
+        if event == "day":
+            day = f"{name}: "
+        elif event == "started":
+            bar.update(task, description=f"{day}{name}")
+        else:
+            bar.advance(task)
+
     try:
-        with console.status(f"{what} (Prefect starts first: a few seconds)"):
-            return call()
+        with bar, progress.watching(show):
+            task = bar.add_task(f"{what}: starting Prefect", total=runs * len(STEPS))
+            result = call()
+            bar.update(task, description=f"{what}: done")
+            return result
     except StoreBusy as exc:
         console.print(f"[yellow]{exc}[/yellow]", highlight=False)
         raise typer.Exit(75) from exc  # EX_TEMPFAIL: try again later
@@ -153,7 +219,16 @@ def run(
         f"{p['ids_new']:,} new ids, {p['merges']:,} merges); CURRENT = {result['snapshot_id']}; "
         f"{time.perf_counter() - started:.1f} s"
     )
+    _not_applied(result["batches"])
     console.print(f"run report: {result['report']} (open it in a browser; works offline)")
+
+
+def _not_applied(batches: list[dict]) -> None:
+    """Batches this run read but did not apply, and why: the next run tries them again."""
+    for b in batches:
+        if b["status"] != "applied":
+            said = f"{b['source']}/{b['batch']} {b['status'].replace('_', ' ')}: {b['message']}"
+            console.print(f"[yellow]{said}[/yellow]", highlight=False)
 
 
 @app.command()
@@ -162,15 +237,26 @@ def backfill(
     end: Annotated[datetime, typer.Option("--to", help="Last day to rebuild.", **DATE)],
     landing: Annotated[Path, typer.Option(help="The landing zone.")] = SAMPLE / "landing",
     store: Annotated[Path, typer.Option(help="The store the backfill belongs to.")] = Path("store"),
+    make_current: Annotated[
+        bool,
+        typer.Option(
+            "--make-current",
+            help="Then make the rebuilt state the store's: its warehouse replaces the store's (kept "
+            "aside), and a nightly run publishes from it as the store's next snapshot.",
+        ),
+    ] = False,
 ) -> None:
     """Rebuild the snapshot of each day from the batches extracted by it, in order, in
-    <store>/backfills/<from>-<to>/; the store's own CURRENT is left alone."""
+    <store>/backfills/<from>-<to>/; the store's own CURRENT is left alone unless --make-current."""
     from flows.backfill import backfill as backfill_flow
 
     started = time.perf_counter()
     result = _run_flow(
         f"the backfill {start:%Y-%m-%d} to {end:%Y-%m-%d}",
-        lambda: backfill_flow(landing=landing, store=store, start=start.date(), end=end.date()),
+        lambda: backfill_flow(
+            landing=landing, store=store, start=start.date(), end=end.date(), make_current=make_current
+        ),
+        runs=(end - start).days + 1 + make_current,
     )
     table = Table("as of", "snapshot", "findings", title=f"backfill -> {result['workspace']}")
     for row in result["snapshots"]:
@@ -180,6 +266,12 @@ def backfill(
         f"{len(result['snapshots'])} snapshots in {time.perf_counter() - started:.1f} s; query them with "
         f"`oneperson sql --store {result['workspace']}`"
     )
+    if make_current:
+        kept = result["replaced_warehouse_kept_in"]
+        console.print(
+            f"the rebuilt state is now the store's: CURRENT = {result['current']}"
+            + (f"; the replaced warehouse is kept in {kept} (delete it when satisfied)" if kept else "")
+        )
 
 
 @app.command()
@@ -231,6 +323,7 @@ def serve(
         f"serving nightly/nightly (cron {NIGHTLY_CRON}, {TIMEZONE}) and backfill/backfill for store {store}; "
         "trigger one with: prefect deployment run 'nightly/nightly' --param as_of=YYYY-MM-DD; Ctrl-C stops"
     )
+
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 

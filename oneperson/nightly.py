@@ -22,11 +22,12 @@ from oneperson.store import finish_publish, publish
 from oneperson.warehouse import connect, transaction
 
 
-def warehouse_of(store: Path) -> Path:
+def warehouse_of(store: Path, create: bool = True) -> Path:
     """The warehouse kept beside a store's snapshots (personal data: owner-only folder)."""
-    folder = store / "warehouse"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    folder.chmod(0o700)
+    folder = Path(store) / "warehouse"
+    if create:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.chmod(0o700)
     return folder / "oneperson.duckdb"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 LOCK_FILE = ".run.lock"
+log = logging.getLogger(__name__)
 
 
 class StoreBusy(Exception):
@@ -41,18 +43,25 @@ def run_lock(store: Path, run_id: str, wait_seconds: float = 0.0) -> Iterator[No
     fd = os.open(store / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         deadline = time.monotonic() + wait_seconds
+        said = False
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                other = holder(store) or {}
+                who = (
+                    f"run {other.get('run_id', '?')} (pid {other.get('pid', '?')}, "
+                    f"started {other.get('started_at', '?')})"
+                )
                 if time.monotonic() >= deadline:
-                    other = holder(store) or {}
                     raise StoreBusy(
-                        f"{store} is in use by run {other.get('run_id', '?')} (pid {other.get('pid', '?')}, "
-                        f"started {other.get('started_at', '?')}); waited {wait_seconds:g} s. "
+                        f"{store} is in use by {who}; waited {wait_seconds:g} s. "
                         "Try again when it has finished, or pass --wait SECONDS."
                     ) from None
+                if not said:
+                    log.warning("%s is in use by %s: waiting up to %g s", store, who, wait_seconds)
+                    said = True
                 time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
         os.ftruncate(fd, 0)
         info = {"run_id": run_id, "pid": os.getpid(), "started_at": datetime.now(UTC).isoformat()}

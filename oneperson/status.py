@@ -28,7 +28,7 @@ class StoreStatus:
 def store_status(store: Path, landing: Path | None = None, last_runs: int = 10) -> StoreStatus:
     snapshot = current_snapshot(store)
     status = StoreStatus(current=snapshot.name if snapshot else None, runs=runlog.read(store, last_runs))
-    warehouse = warehouse_of(store)
+    warehouse = warehouse_of(store, create=False)
     if not warehouse.exists():
         status.warehouse_note = "no warehouse yet: nothing has run on this store"
         return status
