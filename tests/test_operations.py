@@ -17,8 +17,8 @@ from snapshots import snapshot_tables
 from warehouses import SAMPLE, ingest_landing
 
 from flows.backfill import backfill, workspace_of
-from flows.nightly import nightly
-from oneperson import runlog
+from flows.nightly import STEPS, nightly
+from oneperson import progress, runlog
 from oneperson.runlock import StoreBusy, run_lock
 from oneperson.store import current_snapshot, read_parquet_sql
 from oneperson.warehouse import connect
@@ -261,3 +261,14 @@ def test_logs_manifests_and_reports_carry_no_id_number_or_name(one_by_one: tuple
         text = path.read_text(encoding="utf-8")
         leaked = [v for v in secrets if v in text]
         assert not leaked, f"{path.name}: {leaked[:3]}"
+
+
+def test_a_run_tells_its_watcher_each_step_in_order(tmp_path: Path) -> None:
+    """What the CLI's progress bar is drawn from: every step started and finished, in order."""
+    events: list[tuple[str, str]] = []
+    with progress.watching(lambda event, name: events.append((event, name))):
+        result = nightly(landing=SAMPLE / "landing", store=tmp_path / "store", as_of=DAYS[0])
+    assert events == [(event, step) for step in STEPS for event in ("started", "finished")]
+    assert tuple(result["seconds"]) == STEPS
+    nightly(landing=SAMPLE / "landing", store=tmp_path / "store", as_of=DAYS[0])
+    assert len(events) == 2 * len(STEPS)  # the watcher is gone once its block ends
