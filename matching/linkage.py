@@ -124,6 +124,7 @@ def _cluster(
     """Apply review decisions, cluster the kept links, attach lone ID-less profiles, queue doubts."""
     con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "12_review_decisions.sql").read_text(encoding="utf-8"))
+    con.execute((SQL / "link" / "13_link_ends.sql").read_text(encoding="utf-8"))
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         db.register("profile_links"), threshold_match_probability=threshold
     )

@@ -14,9 +14,8 @@ WITH alone AS (
 edges AS (
     SELECT a.profile_id, l.match_probability, c.cluster_id
     FROM alone AS a
-    JOIN profile_links AS l ON a.profile_id IN (l.unique_id_l, l.unique_id_r)
-    JOIN profile_clusters AS c
-      ON c.profile_id = CASE WHEN l.unique_id_l = a.profile_id THEN l.unique_id_r ELSE l.unique_id_l END
+    JOIN profile_link_ends AS l ON l.profile_id = a.profile_id
+    JOIN profile_clusters AS c ON c.profile_id = l.other_id
     WHERE l.match_probability >= getvariable('attach_floor')
 ),
 per_profile AS (

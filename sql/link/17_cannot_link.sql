@@ -33,9 +33,8 @@ WITH others AS (
 edges AS (
     SELECT o.profile_id, o.cluster_id, a.anchor, l.match_probability
     FROM others AS o
-    JOIN profile_links AS l ON o.profile_id IN (l.unique_id_l, l.unique_id_r)
-    JOIN anchor_of AS a
-      ON a.profile_id = CASE WHEN l.unique_id_l = o.profile_id THEN l.unique_id_r ELSE l.unique_id_l END
+    JOIN profile_link_ends AS l ON l.profile_id = o.profile_id
+    JOIN anchor_of AS a ON a.profile_id = l.other_id
 )
 SELECT profile_id, cluster_id, arg_min(anchor, (-match_probability, anchor)) AS anchor
 FROM edges

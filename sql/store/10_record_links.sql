@@ -21,10 +21,8 @@ exact AS (
 strongest AS (
     SELECT a.profile_id, max(l.match_probability) AS match_probability
     FROM profile_person AS a
-    JOIN profile_links AS l ON a.profile_id IN (l.unique_id_l, l.unique_id_r)
-    JOIN profile_person AS b
-      ON b.profile_id = CASE WHEN l.unique_id_l = a.profile_id THEN l.unique_id_r ELSE l.unique_id_l END
-     AND b.person_id = a.person_id
+    JOIN profile_link_ends AS l ON l.profile_id = a.profile_id
+    JOIN profile_person AS b ON b.profile_id = l.other_id AND b.person_id = a.person_id
     GROUP BY a.profile_id
 )
 SELECT
