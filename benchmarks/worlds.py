@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 
-def generate_world(persons: int, seed: int, out: Path) -> Path:
+def generate_world(persons: int, seed: int, out: Path, config: dict | None = None) -> Path:
+    """`config`: WorldConfig fields to override (oneperson generate --config)."""
+    overrides = Path(out).with_name(Path(out).name + ".config.json")  # kept: how the world was made
+    overrides.parent.mkdir(parents=True, exist_ok=True)
+    overrides.write_text(json.dumps(config or {}), encoding="utf-8")
     subprocess.run(
         [
             sys.executable,
@@ -21,6 +26,8 @@ def generate_world(persons: int, seed: int, out: Path) -> Path:
             str(seed),
             "--out",
             str(out),
+            "--config",
+            str(overrides),
         ],
         check=True,
         stdout=subprocess.DEVNULL,
