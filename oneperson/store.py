@@ -170,11 +170,12 @@ def publish(
         tmp = _make_temp_folder(snapshots, snapshot_id)
         step, renamed, committed = "checking the store_* relations", False, False
         try:
-            counts = {m.table: _source_count(con, m) for m in STORE_TABLES}
-            tables = {}
+            for model in STORE_TABLES:
+                _check_columns(con, model)
+            tables, counts = {}, {}
             for model in STORE_TABLES:
                 step = f"writing {model.zone}/{model.table}"
-                _write_table(con, tmp, model)
+                counts[model.table] = _write_table(con, tmp, model)
             _restrict(tmp / RESTRICTED_ZONE)
             for model in STORE_TABLES:
                 step = f"verifying {model.zone}/{model.table}"
@@ -307,7 +308,7 @@ def _make_temp_folder(snapshots: Path, snapshot_id: str) -> Path:
             continue
 
 
-def _source_count(con: duckdb.DuckDBPyConnection, model: type[StoreTable]) -> int:
+def _check_columns(con: duckdb.DuckDBPyConnection, model: type[StoreTable]) -> None:
     relation = f"store_{model.table}"
     try:
         present = [row[0] for row in con.execute(f"DESCRIBE {quote(relation)}").fetchall()]
@@ -321,11 +322,12 @@ def _source_count(con: duckdb.DuckDBPyConnection, model: type[StoreTable]) -> in
             f"{relation} does not have the columns of schemas.store.{model.__name__}: "
             f"missing {missing}, unexpected {extra}"
         )
-    return con.execute(f"SELECT count(*) FROM {quote(relation)}").fetchall()[0][0]
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable]) -> None:
-    """COPY one store_<table> relation into <snapshot>/<zone>/<table>/, typed, sorted, partitioned."""
+def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable]) -> int:
+    """COPY one store_<table> relation into <snapshot>/<zone>/<table>/, typed, sorted, partitioned.
+    Returns the rows COPY wrote (the relation is computed once: counting it first would compute
+    its views twice)."""
     folder = snapshot / model.zone / model.table
     zone = folder.parent
     if not zone.exists():
@@ -343,7 +345,9 @@ def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[Sto
             f"FORMAT parquet, COMPRESSION zstd, PARTITION_BY ({partitions}), "
             "WRITE_PARTITION_COLUMNS true" + (f", ORDER_BY ({order})" if order else "")
         )
-        con.execute(f"COPY (SELECT {select} FROM {quote(source)}) TO {literal(str(folder))} ({options})")
+        written = con.execute(
+            f"COPY (SELECT {select} FROM {quote(source)}) TO {literal(str(folder))} ({options})"
+        ).fetchall()[0][0]
         if not any(folder.rglob("*.parquet")):  # an empty table: keep its schema in the all-NULL partition
             empty = folder.joinpath(*(f"{c}={HIVE_NULL}" for c in model.partition_by))
             empty.mkdir(parents=True)
@@ -351,13 +355,14 @@ def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[Sto
                 f"COPY (SELECT {select} FROM {quote(source)} LIMIT 0) TO "
                 f"{literal(str(empty / 'data_0.parquet'))} (FORMAT parquet, COMPRESSION zstd)"
             )
+        return written
     else:
         query = f"SELECT {select} FROM {quote(source)}" + (f" ORDER BY {order}" if order else "")
         with _insertion_order_kept(con):
-            con.execute(
+            return con.execute(
                 f"COPY ({query}) TO {literal(str(folder / 'data_0.parquet'))} "
                 "(FORMAT parquet, COMPRESSION zstd)"
-            )
+            ).fetchall()[0][0]
 
 
 @contextlib.contextmanager
@@ -411,7 +416,7 @@ def _verify(
         f"SELECT count(*){''.join(f', count({quote(c)})' for c in required)} FROM {source}"
     ).fetchall()[0]
     if counts[0] != expected_rows:
-        raise PublishError(f"{table}: {counts[0]} rows read back, store_{model.table} has {expected_rows}")
+        raise PublishError(f"{table}: {counts[0]} rows read back, {expected_rows} written")
     rows = counts[0]
     nulls = [f"{c} ({rows - n} null)" for c, n in zip(required, counts[1:], strict=True) if n != rows]
     if nulls:

@@ -307,8 +307,14 @@ def test_a_failure_before_the_swap_publishes_nothing(con, tmp_path, monkeypatch,
 
 
 def test_verification_catches_a_wrong_row_count(con, tmp_path, monkeypatch):
-    monkeypatch.setattr(store_module, "_source_count", lambda con, model: 99)
-    with pytest.raises(PublishError, match=r"analytics/persons: 4 rows read back, store_persons has 99"):
+    write = store_module._write_table
+
+    def miscounted(con, snapshot, model):  # COPY says it wrote rows the files do not hold
+        write(con, snapshot, model)
+        return 99
+
+    monkeypatch.setattr(store_module, "_write_table", miscounted)
+    with pytest.raises(PublishError, match=r"analytics/persons: 4 rows read back, 99 written"):
         publish(con, tmp_path / "store", "20261121-001", MANIFEST)
     assert current_snapshot(tmp_path / "store") is None
     assert list((tmp_path / "store" / "snapshots").iterdir()) == []
