@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 from splink import DuckDBAPI, Linker
+from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from matching.training import prepare_profiles, splink_settings
 from oneperson.warehouse import SQL
@@ -49,6 +50,7 @@ class LinkResult:
     links_kept: int
     links_used: int
     clusters: int
+    profiles_reclustered: int = 0  # profiles whose connected component was recomputed
 
 
 def _linker(
@@ -125,11 +127,11 @@ def _cluster(
     con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "12_review_decisions.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "13_link_ends.sql").read_text(encoding="utf-8"))
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        db.register("profile_links"), threshold_match_probability=threshold
+    reclustered = _components(con, db, threshold, incremental=mode == "incremental")
+    con.execute(
+        "CREATE OR REPLACE TABLE profile_clusters AS SELECT profile_id, component_id AS cluster_id "
+        "FROM profile_components"
     )
-    con.execute(f"""CREATE OR REPLACE TABLE profile_clusters AS
-        SELECT unique_id AS profile_id, cluster_id FROM {clusters.physical_name}""")
     con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
     con.execute((SQL / "link" / "15_attach_unique.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "17_cannot_link.sql").read_text(encoding="utf-8"))
@@ -145,7 +147,40 @@ def _cluster(
     # Splink's working tables (predictions, clusters, term frequencies) were copied into our own
     # tables above; left in the warehouse they would double its size.
     linker.table_management.delete_tables_created_by_splink_from_db()
-    return LinkResult(mode, profiles, scored, kept, used, n_clusters)
+    return LinkResult(mode, profiles, scored, kept, used, n_clusters, reclustered)
+
+
+def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float, incremental: bool) -> int:
+    """profile_components: the connected components of the links at or above `threshold` (Splink's
+    clustering). Incrementally, only the components that tonight's changes touch are re-clustered
+    (sql/link/14_recluster_scope.sql); a full link, or a warehouse without the previous
+    components, clusters every profile. Returns the number of profiles clustered."""
+    con.execute(f"SET VARIABLE threshold = {threshold}")
+    previous = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('profile_components', 'cluster_edges')"
+    ).fetchall()[0][0]
+    if not (incremental and previous == 2):  # everything is touched
+        con.execute("""
+            CREATE OR REPLACE TABLE profile_components (profile_id VARCHAR, component_id VARCHAR);
+            CREATE OR REPLACE TABLE cluster_edges (unique_id_l VARCHAR, unique_id_r VARCHAR);""")
+    con.execute((SQL / "link" / "14_recluster_scope.sql").read_text(encoding="utf-8"))
+    n = con.execute("SELECT count(*) FROM recluster_nodes").fetchall()[0][0]
+    con.execute("""
+        DELETE FROM profile_components
+        WHERE component_id IN (SELECT component_id FROM affected_components)
+           OR profile_id NOT IN (SELECT unique_id FROM linkage_profiles)""")
+    if n:
+        clusters = cluster_pairwise_predictions_at_threshold(
+            db.register("recluster_nodes"),
+            db.register("recluster_edges"),
+            db_api=db,
+            node_id_column_name="unique_id",
+        )
+        con.execute(
+            f"INSERT INTO profile_components SELECT unique_id, cluster_id FROM {clusters.physical_name}"
+        )
+    con.execute("CREATE OR REPLACE TABLE cluster_edges AS SELECT * FROM edges_now")
+    return n
 
 
 def _score_placements(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDBAPI) -> None:

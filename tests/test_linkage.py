@@ -81,6 +81,7 @@ def test_incremental_link_agrees_with_a_full_relink_and_keeps_ids(tmp_path: Path
     ingest_landing(con, landing)
     result = link_incremental(con, model)
     assert result.mode == "incremental" and 0 < result.profiles_scored < result.profiles
+    assert 0 < result.profiles_reclustered < result.profiles  # only the touched components
     assign_person_ids(con, "night-2")
     after = dict(con.execute("SELECT profile_id, person_id FROM person_registry").fetchall())
     merged = {m for (m,) in con.execute("SELECT merged_id FROM person_merges").fetchall()}
@@ -88,7 +89,10 @@ def test_incremental_link_agrees_with_a_full_relink_and_keeps_ids(tmp_path: Path
 
     full = connect(tmp_path / "full.duckdb")
     ingest_landing(full, landing)
-    link_full(full, model)
+    assert link_full(full, model).profiles_reclustered == result.profiles
+    # The same components, ids included, as clustering every profile again.
+    components = "SELECT profile_id, component_id FROM profile_components ORDER BY ALL"
+    assert con.execute(components).fetchall() == full.execute(components).fetchall()
     incremental = con.sql("SELECT source, record_key, person_id FROM record_persons").pl()
     relinked = full.sql("SELECT source, record_key, cluster_id FROM record_clusters").pl()
     joined = incremental.join(relinked, on=["source", "record_key"])

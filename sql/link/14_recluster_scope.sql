@@ -1,0 +1,38 @@
+-- Which profiles tonight's clustering must revisit. Clusters are the connected components of the
+-- links at or above the threshold; a component changes only where an edge appeared or went, or a
+-- profile came or went. Every component holding such a profile is re-clustered whole (with the new
+-- profiles); the others are kept as they are. This is exact: an edge from a revisited profile
+-- leads either inside its old component (revisited whole) or is new (both ends revisited), so the
+-- revisited set is closed, and a component's id (its smallest profile id) does not depend on the
+-- rest of the graph. Needs getvariable('threshold'), and profile_components / cluster_edges from
+-- the previous clustering (oneperson writes them below; see matching/linkage.py).
+CREATE OR REPLACE TEMP TABLE edges_now AS
+SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, greatest(unique_id_l, unique_id_r) AS unique_id_r
+FROM profile_links
+WHERE match_probability >= getvariable('threshold') AND unique_id_l <> unique_id_r;
+
+CREATE OR REPLACE TEMP TABLE touched AS
+WITH changed AS (
+    (SELECT unique_id_l, unique_id_r FROM edges_now EXCEPT SELECT unique_id_l, unique_id_r FROM cluster_edges)
+    UNION ALL
+    (SELECT unique_id_l, unique_id_r FROM cluster_edges EXCEPT SELECT unique_id_l, unique_id_r FROM edges_now)
+)
+SELECT unique_id_l AS profile_id FROM changed
+UNION SELECT unique_id_r FROM changed
+UNION SELECT p.unique_id FROM linkage_profiles AS p ANTI JOIN profile_components AS c ON c.profile_id = p.unique_id
+UNION SELECT c.profile_id FROM profile_components AS c ANTI JOIN linkage_profiles AS p ON p.unique_id = c.profile_id;
+
+CREATE OR REPLACE TEMP TABLE affected_components AS
+SELECT DISTINCT c.component_id FROM profile_components AS c SEMI JOIN touched AS t ON t.profile_id = c.profile_id;
+
+CREATE OR REPLACE TEMP TABLE recluster_nodes AS
+SELECT p.unique_id FROM linkage_profiles AS p SEMI JOIN touched AS t ON t.profile_id = p.unique_id
+UNION
+SELECT c.profile_id FROM profile_components AS c
+SEMI JOIN affected_components AS a ON a.component_id = c.component_id
+SEMI JOIN linkage_profiles AS p ON p.unique_id = c.profile_id;
+
+CREATE OR REPLACE TEMP TABLE recluster_edges AS
+SELECT e.* FROM edges_now AS e
+SEMI JOIN recluster_nodes AS l ON l.unique_id = e.unique_id_l
+SEMI JOIN recluster_nodes AS r ON r.unique_id = e.unique_id_r;
