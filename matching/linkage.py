@@ -20,6 +20,7 @@ import polars as pl
 from splink import DuckDBAPI, Linker
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from matching import spark
 from matching.training import prepare_profiles, splink_settings
 from oneperson.warehouse import SQL
 
@@ -66,8 +67,15 @@ def link_full(
     """Score every blocked pair of profiles, cluster, and give each current record its cluster."""
     profiles = prepare_profiles(con)
     linker, db = _linker(con, model)
-    predictions = linker.inference.predict(threshold_match_probability=KEEP_FLOOR, warning_mode=QUIET)
-    con.execute(f"CREATE OR REPLACE TABLE profile_links AS SELECT * FROM {predictions.physical_name}")
+    if spark.backend() == "spark":  # the pairwise scoring on Spark (matching/spark.py)
+        scored = spark.predict(con, splink_settings(model), KEEP_FLOOR)
+        for column in TF_COLUMNS:  # DuckDB's own scoring (payment placements) needs them too
+            linker.table_management.compute_tf_table(column)
+    else:
+        scored = linker.inference.predict(
+            threshold_match_probability=KEEP_FLOOR, warning_mode=QUIET
+        ).physical_name
+    con.execute(f"CREATE OR REPLACE TABLE profile_links AS SELECT * FROM {scored}")
     return _cluster(con, linker, db, threshold, "full", profiles, profiles)
 
 
