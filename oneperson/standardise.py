@@ -1,4 +1,4 @@
-"""Standardise changed records' identities and rebuild the identity profiles.
+"""Standardise changed records' identities and regroup their identity profiles.
 
 SQL does the set work (sql/standardise/); Python computes name keys (traditional -> simplified,
 pinyin), which SQL cannot, and only for names never seen before (the `name_keys` lookup table).
@@ -12,7 +12,7 @@ from matching.id_sql import install_id_macros
 from matching.names import name_keys
 from oneperson import failpoints
 from oneperson.sqltext import quote
-from oneperson.warehouse import SQL
+from oneperson.warehouse import SQL, transaction
 from schemas.derive import column_names
 from schemas.sources import SOURCES
 
@@ -71,7 +71,9 @@ def standardise(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def build_profiles(con: duckdb.DuckDBPyConnection) -> int:
-    """Rebuild identity_profiles from std_identity (one GROUP BY); returns the profile count."""
+    """Regroup the identity profiles that changed records left or joined (one GROUP BY over
+    those); returns the profile count."""
     failpoints.reached("profiles:start")
-    con.execute((SQL / "standardise" / "30_identity_profiles.sql").read_text(encoding="utf-8"))
+    with transaction(con):
+        con.execute((SQL / "standardise" / "30_identity_profiles.sql").read_text(encoding="utf-8"))
     return con.execute("SELECT count(*) FROM identity_profiles").fetchall()[0][0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -11,7 +12,8 @@ import polars as pl
 import pytest
 from warehouses import SAMPLE, ingest_landing
 
-from oneperson.standardise import build_profiles
+from oneperson.ingest import apply_pending
+from oneperson.standardise import build_profiles, standardise
 from oneperson.warehouse import connect
 
 ENROLLMENT_ZH = "个人编号,证件号码,姓名,性别,出生日期,险种类型,参保年度,参保地行政区划代码,参保状态"
@@ -369,3 +371,28 @@ def test_identity_profiles_are_distinct_standardised_identities(tmp_path: Path) 
     before = set(rows(con, "SELECT profile_id FROM identity_profiles"))
     build_profiles(con)
     assert set(rows(con, "SELECT profile_id FROM identity_profiles")) == before
+
+
+def test_a_night_regroups_only_the_touched_profiles_and_gives_the_full_grouping(tmp_path: Path) -> None:
+    """Later batches add and correct records: the profiles they leave and join are regrouped, and
+    the table is exactly what grouping every record again gives."""
+    landing = tmp_path / "landing"
+    for source_dir in (SAMPLE / "landing").iterdir():
+        shutil.copytree(source_dir / "20261001", landing / source_dir.name / "20261001")
+    con = ingest(landing, tmp_path / "w.duckdb")
+    for source_dir in (SAMPLE / "landing").iterdir():
+        for batch in source_dir.iterdir():
+            if batch.name != "20261001":
+                shutil.copytree(batch, landing / source_dir.name / batch.name)
+    apply_pending(con, landing, "night-2")
+    standardise(con)
+    touched = rows(con, "SELECT count(DISTINCT profile_id) FROM profiles_touched")[0][0]
+    total = rows(con, "SELECT count(DISTINCT profile_id) FROM std_identity")[0][0]
+    assert 0 < touched < total
+    build_profiles(con)
+    assert rows(con, "SELECT count(*) FROM profiles_touched") == [(0,)]
+    incremental = rows(con, "SELECT * FROM identity_profiles ORDER BY profile_id")
+    con.execute("DROP TABLE identity_profiles")
+    con.execute("INSERT INTO profiles_touched SELECT profile_id FROM std_identity")
+    build_profiles(con)  # every profile grouped from scratch
+    assert incremental == rows(con, "SELECT * FROM identity_profiles ORDER BY profile_id")

@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS std_identity (
     city                VARCHAR
 );
 
+-- The profiles these records leave and join: build_profiles (30_identity_profiles.sql) regroups
+-- only those. Kept until it has, so a crash in between loses none.
+CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR);
+INSERT INTO profiles_touched
+SELECT s.profile_id FROM std_identity AS s
+SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key;
+
 DELETE FROM std_identity AS s
 USING changed_identity AS c
 WHERE s.source = c.source AND s.record_key = c.record_key;
@@ -85,3 +92,7 @@ SELECT
     left(d.region_code, 4)
 FROM derived AS d
 LEFT JOIN name_keys AS n ON n.name = d.name;
+
+INSERT INTO profiles_touched
+SELECT s.profile_id FROM std_identity AS s
+SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key;

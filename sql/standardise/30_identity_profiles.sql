@@ -1,7 +1,12 @@
 -- identity_profiles: one row per distinct standardised (id_number, name, birth_date, sex, region),
 -- the unit linkage compares. profile_id is a content hash, so a profile keeps its id from run to
--- run and new records either join an existing profile or make a new one.
-CREATE OR REPLACE TABLE identity_profiles AS
+-- run and new records either join an existing profile or make a new one. Incremental: only the
+-- profiles that changed records left or joined (profiles_touched, from 20_std_identity.sql) are
+-- regrouped; on the first night that is every profile.
+CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR);
+CREATE OR REPLACE TEMP TABLE regroup AS SELECT DISTINCT profile_id FROM profiles_touched;
+
+CREATE OR REPLACE TEMP VIEW regrouped AS
 SELECT
     profile_id,
     any_value(id_std) AS id_std,
@@ -23,7 +28,13 @@ SELECT
     count(*) AS n_records,
     list(DISTINCT source ORDER BY source) AS sources
 FROM std_identity
+SEMI JOIN regroup USING (profile_id)
 GROUP BY profile_id;
+
+CREATE TABLE IF NOT EXISTS identity_profiles AS SELECT * FROM regrouped WHERE false;
+DELETE FROM identity_profiles WHERE profile_id IN (SELECT profile_id FROM regroup);
+INSERT INTO identity_profiles SELECT * FROM regrouped;
+DELETE FROM profiles_touched;
 
 -- Which records carry each profile (the path from a person back to source rows).
 CREATE OR REPLACE VIEW profile_records AS
