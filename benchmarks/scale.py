@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from worlds import generate_world
 from matching.evaluation import evaluate
 from oneperson import runlog
 from oneperson.prefect_env import configure
-from oneperson.serving import api_url, start_server, stop, wait_healthy
+from oneperson.serving import api_url, free_port, start_server, stop, wait_healthy
 
 ONEPERSON = Path(sys.executable).with_name("oneperson")
 RECORDS_PER_PERSON = 5.416  # measured: 1,001,951 records for 185,000 persons (seed 7)
@@ -115,9 +114,7 @@ def main() -> None:
         print(f"generated in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
     store = work / "store"
     configure()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = start_server(port, work / "prefect-server.log")
     try:
         wait_healthy(api_url(port), process=server)

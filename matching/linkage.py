@@ -12,7 +12,8 @@ expensive part, clustering is a pass over the links.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -52,6 +53,7 @@ class LinkResult:
     links_used: int
     clusters: int
     profiles_reclustered: int = 0  # profiles whose connected component was recomputed
+    scoring_seconds: float = 0.0  # of which the pairwise scoring (Splink predict), on either backend
 
 
 def _linker(
@@ -67,6 +69,7 @@ def link_full(
     """Score every blocked pair of profiles, cluster, and give each current record its cluster."""
     profiles = prepare_profiles(con)
     linker, db = _linker(con, model)
+    started = time.perf_counter()
     if spark.backend() == "spark":  # the pairwise scoring on Spark (matching/spark.py)
         scored = spark.predict(con, splink_settings(model), KEEP_FLOOR)
         for column in TF_COLUMNS:  # DuckDB's own scoring (payment placements) needs them too
@@ -76,7 +79,8 @@ def link_full(
             threshold_match_probability=KEEP_FLOOR, warning_mode=QUIET
         ).physical_name
     con.execute(f"CREATE OR REPLACE TABLE profile_links AS SELECT * FROM {scored}")
-    return _cluster(con, linker, db, threshold, "full", profiles, profiles)
+    scoring = time.perf_counter() - started
+    return replace(_cluster(con, linker, db, threshold, "full", profiles, profiles), scoring_seconds=scoring)
 
 
 def link_incremental(

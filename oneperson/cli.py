@@ -122,8 +122,10 @@ SHOW_TRACEBACKS = False
 
 
 def _quiet_prefect_tracebacks() -> None:
+    from prefect.logging.handlers import PrefectConsoleHandler
+
     for handler in logging.getLogger().handlers:
-        if type(handler).__name__ == "PrefectConsoleHandler" and not isinstance(
+        if isinstance(handler, PrefectConsoleHandler) and not isinstance(
             handler.formatter, _WithoutTraceback
         ):
             handler.setFormatter(_WithoutTraceback(handler.formatter))

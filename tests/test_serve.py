@@ -13,13 +13,9 @@ from pathlib import Path
 import pytest
 from warehouses import SAMPLE
 
+from oneperson.serving import free_port
+
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_open(port: int) -> bool:

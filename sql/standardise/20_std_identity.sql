@@ -33,9 +33,10 @@ CREATE TABLE IF NOT EXISTS std_identity (
 -- The profiles these records leave and join: build_profiles (30_identity_profiles.sql) regroups
 -- only those. Kept until it has, so a crash in between loses none.
 CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR);
-INSERT INTO profiles_touched
+CREATE OR REPLACE TEMP VIEW changed_record_profiles AS
 SELECT s.profile_id FROM std_identity AS s
 SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key;
+INSERT INTO profiles_touched SELECT profile_id FROM changed_record_profiles;  -- the ones they leave
 
 DELETE FROM std_identity AS s
 USING changed_identity AS c
@@ -93,6 +94,4 @@ SELECT
 FROM derived AS d
 LEFT JOIN name_keys AS n ON n.name = d.name;
 
-INSERT INTO profiles_touched
-SELECT s.profile_id FROM std_identity AS s
-SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key;
+INSERT INTO profiles_touched SELECT profile_id FROM changed_record_profiles;  -- the ones they join
