@@ -149,13 +149,18 @@ def _cluster(
     con.execute((SQL / "link" / "17_cannot_link.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "18_place_payments.sql").read_text(encoding="utf-8"))
     _score_placements(con, linker, db)
-    con.execute((SQL / "link" / "20_record_persons.sql").read_text(encoding="utf-8"))
+    for table in con.execute(  # tables in warehouses from before they became views
+        "SELECT table_name FROM duckdb_tables() WHERE table_name IN ('record_clusters', 'record_persons')"
+    ).fetchall():
+        con.execute(f"DROP TABLE {table[0]}")
+    con.execute((SQL / "link" / "20_record_clusters.sql").read_text(encoding="utf-8"))
     con.execute(f"SET VARIABLE review_floor = {REVIEW_FLOOR}; SET VARIABLE threshold = {threshold}")
     con.execute((SQL / "link" / "40_review_queue.sql").read_text(encoding="utf-8"))
     kept, used = con.execute(
         "SELECT count(*), count(*) FILTER (match_probability >= ?) FROM profile_links", [threshold]
     ).fetchall()[0]
-    n_clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM record_clusters").fetchall()[0][0]
+    # Every profile is in profile_clusters (clustered whole or kept from the last night).
+    n_clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM profile_clusters").fetchall()[0][0]
     # Splink's working tables (predictions, clusters, term frequencies) were copied into our own
     # tables above; left in the warehouse they would double its size.
     linker.table_management.delete_tables_created_by_splink_from_db()

@@ -58,6 +58,7 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
     """Give every cluster of profile_clusters a person id; update person_registry and the logs."""
     con.execute("""
         CREATE TABLE IF NOT EXISTS person_registry (profile_id VARCHAR, person_id VARCHAR);
+        CREATE TABLE IF NOT EXISTS persons_dirty (person_id VARCHAR);
         CREATE TABLE IF NOT EXISTS person_ids_issued (person_id VARCHAR, anchor VARCHAR, run_id VARCHAR);
         CREATE TABLE IF NOT EXISTS person_merges (run_id VARCHAR, merged_id VARCHAR, into_id VARCHAR,
                                                   logged_at TIMESTAMP);
@@ -89,12 +90,17 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
             FROM run_splits AS s JOIN cluster_person AS p USING (cluster_id)""",
             [run_id, now],
         )
-        con.execute("""CREATE OR REPLACE TABLE person_registry AS
+        con.execute("""CREATE OR REPLACE TEMP TABLE registry_now AS
             SELECT c.profile_id, p.person_id
             FROM profile_clusters AS c JOIN cluster_person AS p USING (cluster_id)""")
-        con.execute("""CREATE OR REPLACE TABLE record_persons AS
-            SELECT r.source, r.record_key, r.profile_id, p.person_id
-            FROM record_clusters AS r JOIN person_registry AS p USING (profile_id)""")
+        # Persons whose profiles changed (both the old and the new id of a profile that moved): the
+        # next publish refreshes their store rows (oneperson/materialise.py), which empties this.
+        con.execute("""INSERT INTO persons_dirty SELECT DISTINCT person_id FROM (
+            (SELECT * FROM registry_now EXCEPT SELECT profile_id, person_id FROM person_registry)
+            UNION ALL
+            (SELECT profile_id, person_id FROM person_registry EXCEPT SELECT * FROM registry_now))""")
+        con.execute("CREATE OR REPLACE TABLE person_registry AS SELECT * FROM registry_now")
+        con.execute((SQL / "link" / "35_record_persons.sql").read_text(encoding="utf-8"))
         counts = con.execute("""SELECT (SELECT count(*) FROM cluster_person),
             (SELECT count(*) FROM cluster_ids WHERE kept_id IS NOT NULL),
             (SELECT count(*) FROM run_merges), (SELECT count(*) FROM run_splits)""").fetchall()[0]

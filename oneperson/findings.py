@@ -2,40 +2,69 @@
 
 The rules engine (oneperson/rules.py, sql/findings/) reads one relation per source with
 `person` and `link_probability`; here they are the current records joined to their persons
-(sql/store/10_record_links.sql). Then sql/store/ builds the store tables as views.
+(sql/store/10_record_links.sql), for the persons whose rows this publish refreshes
+(oneperson/materialise.py). Then sql/store/ keeps the store tables.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 import duckdb
 
+from oneperson import materialise
 from oneperson.rules import compute_findings
 from oneperson.warehouse import SQL
 from schemas.sources import SOURCES
 
-
-def _run(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute((SQL / "store" / name).read_text(encoding="utf-8"))
+log = logging.getLogger(__name__)
 
 
-def linked_sources(con: duckdb.DuckDBPyConnection) -> None:
-    """One view per source as the rules engine expects: current records + person + link_probability."""
-    _run(con, "10_record_links.sql")
-    for source in SOURCES:
-        con.execute(f"""CREATE OR REPLACE TEMP VIEW {source} AS
-            SELECT c.*, l.person_id AS person, l.link_probability
-            FROM current_{source} AS c
-            JOIN record_links AS l ON l.source = '{source}' AND l.record_key = c.record_key""")
+@dataclass(frozen=True)
+class Refresh:
+    mode: str  # "incremental", or "full: <why>"
+    persons_refreshed: int | None  # None: every person
+    findings: int
+
+
+def coverage_years(con: duckdb.DuckDBPyConnection) -> None:
+    """The years every person is evaluated for: those of any enrollment or payment."""
     con.execute("""CREATE OR REPLACE TEMP VIEW coverage_years AS
         SELECT DISTINCT coverage_year::INTEGER AS coverage_year FROM current_enrollment
         UNION SELECT DISTINCT coverage_year::INTEGER FROM current_tax""")
 
 
-def build_findings(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> int:
-    """Compute findings for this snapshot, update their history, define the store_* views."""
+def linked_sources(con: duckdb.DuckDBPyConnection) -> None:
+    """One view per source as the rules engine expects: current records + person + link_probability
+    (of the persons in links_in_scope)."""
+    for source in SOURCES:
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW {source} AS
+            SELECT c.*, l.person_id AS person, l.link_probability
+            FROM current_{source} AS c
+            JOIN links_in_scope AS l ON l.source = '{source}' AND l.record_key = c.record_key""")
+
+
+def refresh_store(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> Refresh:
+    """Refresh the kept links, findings (and their history) and store tables for this snapshot."""
+    coverage_years(con)
+    mode = materialise.refresh_mode(con)
+    full = mode != "incremental"
+    persons = materialise.scope(con, full)
+    materialise.keep_record_links(con, full)
     linked_sources(con)
     compute_findings(con)  # creates the rules_* views, rules_findings last
+    materialise.keep_findings(con, full)
     con.execute(f"SET VARIABLE snapshot_id = '{snapshot_id}'")
-    _run(con, "20_findings_history.sql")
-    _run(con, "30_store_tables.sql")
-    return con.execute("SELECT count(*) FROM findings_current").fetchall()[0][0]
+    con.execute((SQL / "store" / "25_findings_history.sql").read_text(encoding="utf-8"))
+    materialise.keep_store_tables(con, full)
+    materialise.mark_published(con)
+    findings = con.execute("SELECT count(*) FROM findings_current").fetchall()[0][0]
+    log.info("store refresh %s: %s persons", mode, "every" if persons is None else f"{persons:,}")
+    return Refresh(mode, persons, findings)
+
+
+def build_findings(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> int:
+    """Compute findings for this snapshot, update their history, keep the store tables; returns
+    the findings count."""
+    return refresh_store(con, snapshot_id).findings

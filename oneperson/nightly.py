@@ -16,7 +16,7 @@ from matching.model import MODEL_VERSION
 from matching.person_ids import assign_person_ids
 from matching.training import DEFAULT_MODEL, load
 from oneperson import failpoints
-from oneperson.findings import build_findings
+from oneperson.findings import refresh_store
 from oneperson.report import REPORT_FILE, RunReport, write_report
 from oneperson.store import finish_publish, publish
 from oneperson.warehouse import connect, transaction
@@ -128,7 +128,8 @@ def publish_snapshot(
         # The findings history moves to this snapshot only if the snapshot is published: one
         # transaction from here to `commit`.
         con.execute("BEGIN TRANSACTION")
-        n_findings = build_findings(con, snapshot_id)
+        refreshed = refresh_store(con, snapshot_id)
+        n_findings = refreshed.findings
         failpoints.reached("findings:built")
         batches = con.execute("""SELECT source, list(DISTINCT batch ORDER BY batch) FROM batch_log
             WHERE status = 'applied' GROUP BY source ORDER BY source""").fetchall()
@@ -138,6 +139,7 @@ def publish_snapshot(
             "model_version": MODEL_VERSION,
             "code_version": code_version(),
             **({"run": run} if run else {}),
+            "store_refresh": {"mode": refreshed.mode, "persons_refreshed": refreshed.persons_refreshed},
         }
         reports: list[RunReport] = []
         manifest["report"] = REPORT_FILE

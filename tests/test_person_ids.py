@@ -16,21 +16,18 @@ def con(monkeypatch: pytest.MonkeyPatch) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("CREATE TABLE identity_profiles (profile_id VARCHAR, n_records BIGINT)")
     con.execute("CREATE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR)")
-    con.execute(
-        "CREATE TABLE record_clusters (source VARCHAR, record_key VARCHAR, profile_id VARCHAR, "
-        "cluster_id VARCHAR)"
-    )
+    con.execute("CREATE TABLE std_identity (source VARCHAR, record_key VARCHAR, profile_id VARCHAR)")
     return con
 
 
 def cluster(con: duckdb.DuckDBPyConnection, groups: dict[str, list[tuple[str, int]]]) -> dict[str, str]:
     """Set this run's clustering ({cluster: [(profile, n_records)]}), assign ids, return profile -> person."""
-    con.execute("DELETE FROM identity_profiles; DELETE FROM profile_clusters; DELETE FROM record_clusters")
+    con.execute("DELETE FROM identity_profiles; DELETE FROM profile_clusters; DELETE FROM std_identity")
     for cluster_id, profiles in groups.items():
         for profile, n in profiles:
             con.execute("INSERT INTO identity_profiles VALUES (?, ?)", [profile, n])
             con.execute("INSERT INTO profile_clusters VALUES (?, ?)", [profile, cluster_id])
-            con.execute("INSERT INTO record_clusters VALUES ('s', ?, ?, ?)", [profile, profile, cluster_id])
+            con.execute("INSERT INTO std_identity VALUES ('s', ?, ?)", [profile, profile])
     assign_person_ids(con, f"run{next(RUNS)}")
     return dict(con.execute("SELECT profile_id, person_id FROM person_registry").fetchall())
 

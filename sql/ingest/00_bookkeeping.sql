@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS changed_records (
     record_key  VARCHAR
 );
 
+-- Records whose current version changed since the last publish: the publish refreshes the store
+-- tables of their persons (oneperson/materialise.py) and empties this in its own transaction.
+CREATE TABLE IF NOT EXISTS unpublished_changes (
+    source      VARCHAR,
+    record_key  VARCHAR
+);
+
 -- Snapshots this warehouse's findings history was committed for (see oneperson/nightly.py): the
 -- latest one must be CURRENT; if a crash stopped its publish midway, the next run completes it.
 CREATE TABLE IF NOT EXISTS publications (

@@ -2,10 +2,12 @@
 -- link_probability is NULL when the record's profile is the person's only one, or shares a valid
 -- ID number with another of the person's profiles (joined by an exact identifier); otherwise it is
 -- the strongest kept link from its profile to another profile of the same person.
-CREATE OR REPLACE TABLE record_links AS
+-- fresh_record_links: those rows for the persons of registry_in_scope (every person, or those a
+-- nightly publish refreshes: oneperson/materialise.py), which the caller keeps in record_links.
+CREATE OR REPLACE TEMP VIEW fresh_record_links AS
 WITH profile_person AS (
     SELECT r.profile_id, r.person_id, p.id_std, p.id_valid
-    FROM person_registry AS r
+    FROM registry_in_scope AS r
     JOIN linkage_profiles AS p ON p.unique_id = r.profile_id
 ),
 person_size AS (

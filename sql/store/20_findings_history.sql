@@ -1,6 +1,5 @@
--- Findings keep their id and first-seen snapshot while they persist; one that disappears is
--- recorded as resolved in the snapshot where it is first missing. finding_id is a hash of
--- (type, person, year): the same finding gets the same id night after night.
+-- findings_history: every finding ever published (maintained by 25_findings_history.sql). finding_id
+-- is a hash of (type, person, year): the same finding gets the same id night after night.
 CREATE TABLE IF NOT EXISTS findings_history (
     finding_id            VARCHAR,
     finding_type          VARCHAR,
@@ -11,7 +10,9 @@ CREATE TABLE IF NOT EXISTS findings_history (
     resolved_in_snapshot  VARCHAR
 );
 
-CREATE OR REPLACE TABLE findings_current AS
+-- fresh_findings: the findings of the persons in scope (see 30_store_tables.sql), which the caller
+-- keeps in findings_current; the history below then reads the whole of findings_current.
+CREATE OR REPLACE TEMP VIEW fresh_findings AS
 SELECT
     'F' || left(sha256(f.finding_type || '|' || f.person || '|' || f.coverage_year), 20) AS finding_id,
     f.finding_type,
@@ -22,19 +23,3 @@ SELECT
     f.keep_record_key,
     f.resolution_rule
 FROM rules_findings AS f;
-
--- Resolved: open in history, absent now.
-UPDATE findings_history
-SET resolved_in_snapshot = getvariable('snapshot_id')
-WHERE resolved_in_snapshot IS NULL
-  AND finding_id NOT IN (SELECT finding_id FROM findings_current);
-
--- Persisting or reappearing: seen now.
-UPDATE findings_history
-SET last_seen_snapshot = getvariable('snapshot_id'), resolved_in_snapshot = NULL
-WHERE finding_id IN (SELECT finding_id FROM findings_current);
-
-INSERT INTO findings_history
-SELECT finding_id, finding_type, person_id, coverage_year, getvariable('snapshot_id'), getvariable('snapshot_id'), NULL
-FROM findings_current
-WHERE finding_id NOT IN (SELECT finding_id FROM findings_history);

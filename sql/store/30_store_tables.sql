@@ -1,19 +1,21 @@
--- The store tables of CONTRACT §3 as views over the warehouse (columns = schemas/store.py).
--- The publisher (oneperson/store.py) writes them into an immutable snapshot.
+-- The store tables of CONTRACT §3 (columns = schemas/store.py), which the publisher
+-- (oneperson/store.py) writes into an immutable snapshot. The per-person tables are kept in the
+-- warehouse as pub_<table> and refreshed each night for the persons that changed
+-- (oneperson/materialise.py): fresh_<table> computes them for the persons of links_in_scope.
 
 -- persons: facts about each person, from the hukou register first, then any source.
-CREATE OR REPLACE VIEW store_persons AS
+CREATE OR REPLACE TEMP VIEW fresh_persons AS
 WITH facts AS (
     SELECT l.person_id, s.source, coalesce(s.birth_date, s.id_birth_date) AS birth_date,
            coalesce(s.sex, s.id_sex) AS sex
-    FROM record_links AS l
+    FROM links_in_scope AS l
     JOIN std_identity AS s USING (source, record_key)
 ),
 hukou AS (  -- the current registration: status normal, latest change first
     SELECT l.person_id,
            arg_max(p.hukou_region_code, (p.status = 'normal', p.status_date, p.record_key)) AS hukou_region_code,
            bool_or(p.status = 'deceased') AS deceased
-    FROM record_links AS l
+    FROM links_in_scope AS l
     JOIN current_public_security AS p ON l.source = 'public_security' AND p.record_key = l.record_key
     GROUP BY l.person_id
 )
@@ -31,9 +33,9 @@ FROM facts AS f
 LEFT JOIN hukou AS h USING (person_id)
 GROUP BY f.person_id;
 
-CREATE OR REPLACE VIEW store_person_records AS
+CREATE OR REPLACE TEMP VIEW fresh_person_records AS
 SELECT l.source, l.record_key, l.person_id, l.link_probability AS match_probability, b.batch
-FROM record_links AS l
+FROM links_in_scope AS l
 JOIN (
     SELECT 'enrollment' AS source, record_key, _batch AS batch FROM current_enrollment
     UNION ALL SELECT 'tax', record_key, _batch FROM current_tax
@@ -42,31 +44,31 @@ JOIN (
     UNION ALL SELECT 'civil_affairs', record_key, _batch FROM current_civil_affairs
 ) AS b USING (source, record_key);
 
-CREATE OR REPLACE VIEW store_enrollments AS
+CREATE OR REPLACE TEMP VIEW fresh_enrollments AS
 SELECT l.person_id, e.record_key, e.scheme, e.coverage_year::BIGINT AS coverage_year, e.insured_region_code,
        left(e.insured_region_code, 2) AS insured_province, e.status, e.enrolled_on, e.terminated_on
 FROM current_enrollment AS e
-JOIN record_links AS l ON l.source = 'enrollment' AND l.record_key = e.record_key;
+JOIN links_in_scope AS l ON l.source = 'enrollment' AND l.record_key = e.record_key;
 
 -- payments, student_records, assistance_cases: the other departments' facts that findings rest on,
 -- without names, ID numbers or birth dates (those stay in restricted/identities).
-CREATE OR REPLACE VIEW store_payments AS
+CREATE OR REPLACE TEMP VIEW fresh_payments AS
 SELECT l.person_id, t.record_key, t.scheme, t.coverage_year::BIGINT AS coverage_year, t.amount, t.paid_on,
        t.payer_type, t.region_code AS collecting_region_code, left(t.region_code, 2) AS collecting_province
 FROM current_tax AS t
-JOIN record_links AS l ON l.source = 'tax' AND l.record_key = t.record_key;
+JOIN links_in_scope AS l ON l.source = 'tax' AND l.record_key = t.record_key;
 
-CREATE OR REPLACE VIEW store_student_records AS
+CREATE OR REPLACE TEMP VIEW fresh_student_records AS
 SELECT l.person_id, d.record_key, d.academic_year::BIGINT AS academic_year, d.school_region_code,
        left(d.school_region_code, 2) AS school_province, d.stage, d.status
 FROM current_education AS d
-JOIN record_links AS l ON l.source = 'education' AND l.record_key = d.record_key;
+JOIN links_in_scope AS l ON l.source = 'education' AND l.record_key = d.record_key;
 
-CREATE OR REPLACE VIEW store_assistance_cases AS
+CREATE OR REPLACE TEMP VIEW fresh_assistance_cases AS
 SELECT l.person_id, c.record_key, c.assistance_type, c.status, c.region_code, left(c.region_code, 2) AS province,
        c.effective_from, c.effective_to
 FROM current_civil_affairs AS c
-JOIN record_links AS l ON l.source = 'civil_affairs' AND l.record_key = c.record_key;
+JOIN links_in_scope AS l ON l.source = 'civil_affairs' AND l.record_key = c.record_key;
 
 CREATE OR REPLACE VIEW store_findings AS
 SELECT f.finding_id, f.finding_type, f.person_id, f.coverage_year::BIGINT AS coverage_year, f.record_keys,
@@ -85,7 +87,7 @@ UNION ALL
 SELECT 'split', person_id, new_person_id, run_id FROM person_splits;
 
 -- identities (restricted): the person's normalised number and name, and every variant seen.
-CREATE OR REPLACE VIEW store_identities AS
+CREATE OR REPLACE TEMP VIEW fresh_identities AS
 SELECT
     l.person_id,
     mode(s.id_std) FILTER (s.id_issue IS NULL) AS id_number,
@@ -96,7 +98,7 @@ SELECT
     coalesce(list(DISTINCT s.id_raw ORDER BY s.id_raw) FILTER (s.id_raw IS NOT NULL), [])
         AS id_number_variants,
     coalesce(list(DISTINCT s.name_raw ORDER BY s.name_raw) FILTER (s.name_raw IS NOT NULL), []) AS name_variants
-FROM record_links AS l
+FROM links_in_scope AS l
 JOIN std_identity AS s USING (source, record_key)
 GROUP BY l.person_id;
 

@@ -1,0 +1,130 @@
+"""The store's per-person tables kept in the warehouse, refreshed each night only for the persons
+whose rows may have changed.
+
+A 1% nightly increment changes the store rows of a few percent of persons; recomputing every
+person's facts, identities, links and findings each night made the publish a pass over the whole
+warehouse (103 s of a 10M-record increment). Here those relations are tables (`record_links`,
+`findings_current`, `pub_<table>`), and a nightly publish deletes and recomputes the rows of the
+persons in `publish_scope`:
+
+* persons the link step marked (`persons_dirty`: both the old and the new id of every profile
+  whose person changed, from the registry's difference; matching/person_ids.py);
+* the old and new persons of every record changed since the last publish (`unpublished_changes`,
+  written by ingest) and of every record a reviewer's decision names.
+
+Every rule, fact and link probability of the store is a function of one person's records and
+links, so the rows of persons outside that scope are unchanged; `tests/test_materialise.py` checks
+that the refreshed tables equal a full recompute. A full refresh runs instead when the tables are
+missing, when the coverage years changed (missing_enrollment is evaluated for every year), and
+when the definitions changed (a new release's SQL or model: `definition_fingerprint`).
+Both pending lists are emptied in the publish's transaction, so a failed publish leaves them for
+the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+import duckdb
+
+from matching.model import MODEL_VERSION
+from oneperson.warehouse import SQL
+
+log = logging.getLogger(__name__)
+
+# The store tables computed per person from record_links (sql/store/30_store_tables.sql fresh_*).
+PER_PERSON_TABLES = (
+    "persons",
+    "person_records",
+    "enrollments",
+    "payments",
+    "student_records",
+    "assistance_cases",
+    "identities",
+)
+KEPT = ("record_links", "findings_current", *(f"pub_{t}" for t in PER_PERSON_TABLES))
+
+
+def definition_fingerprint() -> str:
+    """What the kept tables were computed by: the store and rules SQL and the model version."""
+    digest = hashlib.sha256(MODEL_VERSION.encode())
+    for folder in ("store", "findings"):
+        for path in sorted((SQL / folder).glob("*.sql")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def refresh_mode(con: duckdb.DuckDBPyConnection) -> str:
+    """`incremental` when the kept tables can be refreshed person by person, else `full` (and why)."""
+    con.execute("""CREATE TABLE IF NOT EXISTS publish_state (definition VARCHAR, coverage_years INTEGER[]);
+        CREATE TABLE IF NOT EXISTS persons_dirty (person_id VARCHAR)""")
+    present = {
+        t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    }
+    if missing := [t for t in KEPT if t not in present]:
+        return f"full: first refresh ({', '.join(missing[:3])} not kept yet)"
+    state = con.execute("SELECT definition, coverage_years FROM publish_state").fetchall()
+    if not state or state[0][0] != definition_fingerprint():
+        return "full: the store's definitions changed"
+    years = con.execute("SELECT list(coverage_year ORDER BY coverage_year) FROM coverage_years").fetchone()[0]
+    if list(state[0][1] or []) != list(years or []):
+        return "full: the coverage years changed"
+    return "incremental"
+
+
+def _run(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.execute((SQL / "store" / name).read_text(encoding="utf-8"))
+
+
+def _keep(con: duckdb.DuckDBPyConnection, table: str, fresh: str, full: bool) -> None:
+    """Replace `table` (full) or its rows of the persons in scope (incremental) by `fresh`."""
+    if full:
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {fresh}")
+    else:
+        con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM publish_scope)")
+        con.execute(f"INSERT INTO {table} SELECT * FROM {fresh}")
+
+
+def scope(con: duckdb.DuckDBPyConnection, full: bool) -> int | None:
+    """Define `registry_in_scope` and, after record_links is kept, `links_in_scope`: every person,
+    or those of publish_scope. Returns the persons in scope (None: every person)."""
+    if full:
+        con.execute("CREATE OR REPLACE TEMP VIEW registry_in_scope AS SELECT * FROM person_registry")
+        return None
+    _run(con, "05_publish_scope.sql")
+    con.execute("""CREATE OR REPLACE TEMP VIEW registry_in_scope AS
+        SELECT * FROM person_registry SEMI JOIN publish_scope USING (person_id)""")
+    return con.execute("SELECT count(*) FROM publish_scope").fetchall()[0][0]
+
+
+def keep_record_links(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    _run(con, "10_record_links.sql")
+    _keep(con, "record_links", "fresh_record_links", full)
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW links_in_scope AS SELECT * FROM record_links"
+        + ("" if full else " SEMI JOIN publish_scope USING (person_id)")
+    )
+
+
+def keep_findings(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    """findings_current from the rules engine's findings of the persons in scope."""
+    _run(con, "20_findings_history.sql")
+    _keep(con, "findings_current", "fresh_findings", full)
+
+
+def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    """pub_<table> for the per-person tables; store_<table> (what the publisher writes) reads them."""
+    _run(con, "30_store_tables.sql")
+    for table in PER_PERSON_TABLES:
+        _keep(con, f"pub_{table}", f"fresh_{table}", full)
+        con.execute(f"CREATE OR REPLACE VIEW store_{table} AS SELECT * FROM pub_{table}")
+
+
+def mark_published(con: duckdb.DuckDBPyConnection) -> None:
+    """The kept tables are now current: empty the pending lists, remember what computed them."""
+    con.execute("DELETE FROM unpublished_changes; DELETE FROM persons_dirty; DELETE FROM publish_state")
+    con.execute(
+        "INSERT INTO publish_state SELECT ?, list(coverage_year ORDER BY coverage_year) FROM coverage_years",
+        [definition_fingerprint()],
+    )
