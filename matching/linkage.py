@@ -95,16 +95,19 @@ def link_incremental(
     )
     if not has_links:
         return link_full(con, model, threshold)
-    profiles = prepare_profiles(con)
+    profiles = prepare_profiles(con, refresh=True)
+    # New profiles are among those regrouped since the last link (relink); every other current
+    # profile is known. Both are read from the few regrouped profiles, not every profile.
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE profiles_known AS SELECT p.* FROM linkage_profiles AS p
-            SEMI JOIN person_registry AS r ON r.profile_id = p.unique_id;
         CREATE OR REPLACE TEMP TABLE profiles_new AS SELECT p.* FROM linkage_profiles AS p
+            SEMI JOIN relink AS k ON k.profile_id = p.unique_id
             ANTI JOIN person_registry AS r ON r.profile_id = p.unique_id;
+        CREATE OR REPLACE TEMP VIEW profiles_known AS SELECT p.* FROM linkage_profiles AS p
+            ANTI JOIN profiles_new AS n ON n.unique_id = p.unique_id;
         -- Links of profiles that no current record carries any more go.
         DELETE FROM profile_links
-        WHERE unique_id_l NOT IN (SELECT unique_id FROM linkage_profiles)
-           OR unique_id_r NOT IN (SELECT unique_id FROM linkage_profiles);""")
+        WHERE unique_id_l IN (SELECT profile_id FROM vanished_profiles)
+           OR unique_id_r IN (SELECT profile_id FROM vanished_profiles);""")
     n_new = con.execute("SELECT count(*) FROM profiles_new").fetchall()[0][0]
     linker, db = _linker(con, model)
     if n_new:
@@ -212,10 +215,10 @@ def _score_placements(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDB
         CREATE OR REPLACE TEMP TABLE placement_pairs AS
         SELECT p.profile_id AS payment_profile, p.enrollment_profile_id AS enrollment_profile
         FROM payment_placements AS p
-        WHERE NOT EXISTS (
-            SELECT 1 FROM profile_links AS l
-            WHERE (l.unique_id_l = p.profile_id AND l.unique_id_r = p.enrollment_profile_id)
-               OR (l.unique_id_r = p.profile_id AND l.unique_id_l = p.enrollment_profile_id));
+        -- profile_link_ends holds each link from both ends: an equi-join, where a NOT EXISTS on
+        -- either orientation (an OR) was a nested loop (46 s of a 10M-record increment).
+        ANTI JOIN profile_link_ends AS l
+            ON l.profile_id = p.profile_id AND l.other_id = p.enrollment_profile_id;
         CREATE OR REPLACE TEMP TABLE placement_payments AS
         SELECT l.*, l.unique_id AS placement FROM linkage_profiles AS l
         JOIN placement_pairs AS p ON p.payment_profile = l.unique_id;

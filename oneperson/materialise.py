@@ -67,7 +67,8 @@ def refresh_mode(con: duckdb.DuckDBPyConnection) -> str:
     state = con.execute("SELECT definition, coverage_years FROM publish_state").fetchall()
     if not state or state[0][0] != definition_fingerprint():
         return "full: the store's definitions changed"
-    years = con.execute("SELECT list(coverage_year ORDER BY coverage_year) FROM coverage_years").fetchone()[0]
+    years = con.execute("SELECT list(coverage_year ORDER BY coverage_year) FROM coverage_years").fetchall()
+    years = years[0][0]
     if list(state[0][1] or []) != list(years or []):
         return "full: the coverage years changed"
     return "incremental"

@@ -62,11 +62,11 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
 
     arrive("20261015")  # new records and corrections
     second = night(con, landing, "s2")
-    persons = con.execute("SELECT count(*) FROM pub_persons").fetchone()[0]
+    persons = con.execute("SELECT count(*) FROM pub_persons").fetchall()[0][0]
     assert second.mode == "incremental" and 0 < second.persons_refreshed < persons
     assert_equals_full_recompute(con, "s2")
-    assert con.execute("SELECT count(*) FROM persons_dirty").fetchone()[0] == 0
-    assert con.execute("SELECT count(*) FROM unpublished_changes").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM persons_dirty").fetchall()[0][0] == 0
+    assert con.execute("SELECT count(*) FROM unpublished_changes").fetchall()[0][0] == 0
 
     # A reviewer joins two persons of one record each (a merge), with the next batches.
     pair = con.execute("""
@@ -74,7 +74,7 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
         SELECT a.source, a.record_key, b.source, b.record_key FROM record_persons AS a
         JOIN record_persons AS b ON a.person_id < b.person_id
         WHERE a.person_id IN (SELECT person_id FROM single) AND b.person_id IN (SELECT person_id FROM single)
-        ORDER BY ALL LIMIT 1""").fetchone()
+        ORDER BY ALL LIMIT 1""").fetchall()[0]
     decisions = tmp_path / "decisions.csv"
     columns = ["source_l", "record_key_l", "source_r", "record_key_r", "decision", "reviewer", "decided_at"]
     pl.DataFrame([(*pair, "match", "r1", "2026-11-20T09:00:00")], schema=columns, orient="row").write_csv(
@@ -88,7 +88,7 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
         "SELECT count(DISTINCT person_id) FROM record_persons "
         "WHERE (source = ? AND record_key = ?) OR (source = ? AND record_key = ?)",
         list(pair),
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     assert merged == 1
     assert_equals_full_recompute(con, "s3")
 
@@ -112,7 +112,7 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
         JOIN record_persons AS pb ON pb.source = 'tax' AND pb.record_key = b.record_key
         WHERE a.source = 'tax' AND a.profile_id IN (SELECT profile_id FROM shared)
           AND pa.person_id <> pb.person_id
-        ORDER BY ALL LIMIT 1""").fetchone()
+        ORDER BY ALL LIMIT 1""").fetchall()[0]
     con.execute("""UPDATE current_tax AS a
         SET id_number = b.id_number, name = b.name, region_code = b.region_code
         FROM current_tax AS b WHERE a.record_key = ? AND b.record_key = ?""", [moved, target])
@@ -120,9 +120,9 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
     con.execute("INSERT INTO unpublished_changes VALUES ('tax', ?)", [moved])
     fifth = night(con, landing, "s5")
     assert fifth.mode == "incremental"
-    assert con.execute("SELECT count(*) FROM persons_dirty").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM persons_dirty").fetchall()[0][0] == 0
     same = "SELECT count(DISTINCT person_id) FROM record_persons WHERE source = 'tax' AND record_key IN (?,?)"
-    assert con.execute(same, [moved, target]).fetchone()[0] == 1
+    assert con.execute(same, [moved, target]).fetchall()[0][0] == 1
     assert_equals_full_recompute(con, "s5")
 
 
@@ -138,7 +138,7 @@ def test_persons_whose_profiles_moved_are_refreshed(tmp_path: Path, monkeypatch:
     with transaction(con):
         con.execute("UPDATE profile_clusters SET cluster_id = ? WHERE cluster_id = ?", [a[0], b[0]])
         assign_person_ids(con, "run-merge")
-        assert con.execute("SELECT count(DISTINCT person_id) FROM persons_dirty").fetchone()[0] == 2
+        assert con.execute("SELECT count(DISTINCT person_id) FROM persons_dirty").fetchall()[0][0] == 2
         refreshed = refresh_store(con, "s2")
     assert refreshed.mode == "incremental" and refreshed.persons_refreshed == 2
     assert_equals_full_recompute(con, "s2")
@@ -157,4 +157,5 @@ def test_a_new_coverage_year_refreshes_every_person(tmp_path: Path, monkeypatch:
     with transaction(con):
         refreshed = refresh_store(con, "s2")
     assert refreshed.mode == "full: the coverage years changed" and refreshed.persons_refreshed is None
-    assert con.execute("SELECT count(*) FROM findings_current WHERE coverage_year = 2031").fetchone()[0] > 0
+    in_2031 = con.execute("SELECT count(*) FROM findings_current WHERE coverage_year = 2031").fetchall()
+    assert in_2031[0][0] > 0

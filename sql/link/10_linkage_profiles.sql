@@ -1,7 +1,8 @@
 -- linkage_profiles: identity profiles in the shape the Splink model compares (one row per profile).
 -- Birth date and sex fall back to those carried by a valid ID number; the ID's first 14 characters
 -- (region + birth date) and last 4 (sequence + check) are kept apart for blocking and the sibling level.
-CREATE OR REPLACE TABLE linkage_profiles AS
+-- linkage_profile_rows computes them; matching/training.prepare_profiles keeps them in linkage_profiles.
+CREATE OR REPLACE TEMP VIEW linkage_profile_rows AS
 SELECT
     profile_id AS unique_id,
     id_std,

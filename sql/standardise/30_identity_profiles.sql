@@ -34,6 +34,9 @@ GROUP BY profile_id;
 CREATE TABLE IF NOT EXISTS identity_profiles AS SELECT * FROM regrouped WHERE false;
 DELETE FROM identity_profiles WHERE profile_id IN (SELECT profile_id FROM regroup);
 INSERT INTO identity_profiles SELECT * FROM regrouped;
+-- The regrouped profiles, for the next link to refresh in linkage_profiles (kept until it has).
+CREATE TABLE IF NOT EXISTS profiles_to_link (profile_id VARCHAR);
+INSERT INTO profiles_to_link SELECT profile_id FROM regroup;
 DELETE FROM profiles_touched;
 
 -- Which records carry each profile (the path from a person back to source rows).

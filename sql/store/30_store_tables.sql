@@ -21,9 +21,10 @@ hukou AS (  -- the current registration: status normal, latest change first
 )
 SELECT
     f.person_id,
-    year(coalesce(min(f.birth_date) FILTER (f.source = 'public_security'), mode(f.birth_date)))::BIGINT
+    year(coalesce(min(f.birth_date) FILTER (f.source = 'public_security'),
+                  mode(f.birth_date ORDER BY f.birth_date)))::BIGINT
         AS birth_year,
-    coalesce(mode(f.sex) FILTER (f.source = 'public_security'), mode(f.sex)) AS sex,
+    coalesce(mode(f.sex ORDER BY f.sex) FILTER (f.source = 'public_security'), mode(f.sex ORDER BY f.sex)) AS sex,
     any_value(h.hukou_region_code) AS hukou_region_code,
     left(any_value(h.hukou_region_code), 2) AS hukou_province,
     NOT coalesce(any_value(h.deceased), false) AS alive,
@@ -87,14 +88,18 @@ UNION ALL
 SELECT 'split', person_id, new_person_id, run_id FROM person_splits;
 
 -- identities (restricted): the person's normalised number and name, and every variant seen.
+-- mode(x ORDER BY x): the most frequent value, ties to the smallest, whatever order rows come in.
 CREATE OR REPLACE TEMP VIEW fresh_identities AS
 SELECT
     l.person_id,
-    mode(s.id_std) FILTER (s.id_issue IS NULL) AS id_number,
-    coalesce(mode(s.name_clean) FILTER (s.source = 'public_security'), mode(s.name_clean)) AS name,
-    coalesce(mode(s.birth_date) FILTER (s.source = 'public_security'), mode(coalesce(s.birth_date, s.id_birth_date)))
+    mode(s.id_std ORDER BY s.id_std) FILTER (s.id_issue IS NULL) AS id_number,
+    coalesce(mode(s.name_clean ORDER BY s.name_clean) FILTER (s.source = 'public_security'),
+             mode(s.name_clean ORDER BY s.name_clean)) AS name,
+    coalesce(mode(s.birth_date ORDER BY s.birth_date) FILTER (s.source = 'public_security'),
+             mode(coalesce(s.birth_date, s.id_birth_date) ORDER BY coalesce(s.birth_date, s.id_birth_date)))
         AS birth_date,
-    coalesce(mode(s.sex) FILTER (s.source = 'public_security'), mode(coalesce(s.sex, s.id_sex))) AS sex,
+    coalesce(mode(s.sex ORDER BY s.sex) FILTER (s.source = 'public_security'),
+             mode(coalesce(s.sex, s.id_sex) ORDER BY coalesce(s.sex, s.id_sex))) AS sex,
     coalesce(list(DISTINCT s.id_raw ORDER BY s.id_raw) FILTER (s.id_raw IS NOT NULL), [])
         AS id_number_variants,
     coalesce(list(DISTINCT s.name_raw ORDER BY s.name_raw) FILTER (s.name_raw IS NOT NULL), []) AS name_variants
