@@ -30,19 +30,12 @@ import duckdb
 
 from matching.model import MODEL_VERSION
 from oneperson.warehouse import SQL
+from schemas.store import STORE_TABLES
 
 log = logging.getLogger(__name__)
 
 # The store tables computed per person from record_links (sql/store/30_store_tables.sql fresh_*).
-PER_PERSON_TABLES = (
-    "persons",
-    "person_records",
-    "enrollments",
-    "payments",
-    "student_records",
-    "assistance_cases",
-    "identities",
-)
+PER_PERSON_TABLES = tuple(model.table for model in STORE_TABLES if model.per_person)
 KEPT = ("record_links", "findings_current", *(f"pub_{t}" for t in PER_PERSON_TABLES))
 
 

@@ -28,11 +28,15 @@ class StoreTable(BaseModel):
     table: ClassVar[str]
     partition_by: ClassVar[tuple[str, ...]] = ()
     sort_by: ClassVar[tuple[str, ...]] = ()
+    # Kept in the warehouse and refreshed each night for the persons that changed
+    # (oneperson/materialise.py); the others are read whole at each publish.
+    per_person: ClassVar[bool] = False
 
 
 class Person(StoreTable):
     zone: ClassVar[str] = "analytics"
     table: ClassVar[str] = "persons"
+    per_person: ClassVar[bool] = True
     partition_by: ClassVar = ("hukou_province",)
     sort_by: ClassVar = ("person_id",)
 
@@ -49,6 +53,7 @@ class Person(StoreTable):
 class PersonRecord(StoreTable):
     zone: ClassVar[str] = "analytics"
     table: ClassVar[str] = "person_records"
+    per_person: ClassVar[bool] = True
     partition_by: ClassVar = ("source",)
     sort_by: ClassVar = ("person_id",)
 
@@ -62,6 +67,7 @@ class PersonRecord(StoreTable):
 class Enrollment(StoreTable):
     zone: ClassVar[str] = "analytics"
     table: ClassVar[str] = "enrollments"
+    per_person: ClassVar[bool] = True
     partition_by: ClassVar = ("coverage_year",)
     sort_by: ClassVar = ("insured_province", "person_id")
 
@@ -82,6 +88,7 @@ class Payment(StoreTable):
 
     zone: ClassVar[str] = "analytics"
     table: ClassVar[str] = "payments"
+    per_person: ClassVar[bool] = True
     partition_by: ClassVar = ("coverage_year",)
     sort_by: ClassVar = ("collecting_province", "person_id")
 
@@ -103,6 +110,7 @@ class StudentRecord(StoreTable):
 
     zone: ClassVar[str] = "analytics"
     table: ClassVar[str] = "student_records"
+    per_person: ClassVar[bool] = True
     partition_by: ClassVar = ("academic_year",)
     sort_by: ClassVar = ("school_province", "person_id")
 
@@ -121,6 +129,7 @@ class AssistanceCase(StoreTable):
 
     zone: ClassVar[str] = "analytics"
     table: ClassVar[str] = "assistance_cases"
+    per_person: ClassVar[bool] = True
     partition_by: ClassVar = ("assistance_type",)
     sort_by: ClassVar = ("province", "person_id")
 
@@ -186,6 +195,7 @@ class PersonIdChange(StoreTable):
 class Identity(StoreTable):
     zone: ClassVar[str] = "restricted"
     table: ClassVar[str] = "identities"
+    per_person: ClassVar[bool] = True
     sort_by: ClassVar = ("person_id",)
 
     person_id: str
