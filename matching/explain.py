@@ -26,6 +26,7 @@ from matching.divisions import PROVINCES
 from matching.linkage import CLUSTER_THRESHOLD
 from matching.training import prepare_profiles, splink_settings
 from oneperson.htmlpage import esc, page
+from oneperson.warehouse import tables_present
 
 MAX_EDGES = 50  # strongest links charted for a large person, on top of a spanning tree
 
@@ -100,10 +101,7 @@ def _probability(p: float) -> str:
 
 def _linker(con: duckdb.DuckDBPyConnection, model: dict) -> Linker:
     """The model's Linker on the registered linkage_profiles table, as matching.linkage builds it."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'linkage_profiles'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not tables_present(con, "linkage_profiles"):
         prepare_profiles(con)
     return Linker(
         DuckDBAPI(connection=con).register("linkage_profiles"),

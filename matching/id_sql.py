@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from matching.divisions import known_codes
+from oneperson.warehouse import tables_present
 
 MACRO_FILE = Path(__file__).parents[1] / "sql" / "standardise" / "id_number.sql"
 DIVISION_TABLE = "division_codes"
@@ -28,14 +29,9 @@ def division_codes_frame() -> pl.DataFrame:
     return pl.DataFrame({"code": codes, "province": codes.str.slice(0, 2)})
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    query = "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema()"
-    return con.execute(query, [name]).fetchone()[0] > 0
-
-
 def install_id_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create `division_codes` if it does not exist, then (re)create the id_* macros in `con`."""
-    if not _table_exists(con, DIVISION_TABLE):
+    if not tables_present(con, DIVISION_TABLE):
         con.execute(f"CREATE TABLE {DIVISION_TABLE} (code VARCHAR PRIMARY KEY, province VARCHAR)")
         con.register("_division_codes_frame", division_codes_frame().to_arrow())
         try:

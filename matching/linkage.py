@@ -23,7 +23,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from matching import spark
 from matching.training import prepare_profiles, splink_settings
-from oneperson.warehouse import SQL
+from oneperson.warehouse import SQL, tables_present
 
 KEEP_FLOOR = 0.01  # predictions below this are not kept
 CLUSTER_THRESHOLD = 0.95  # a link at or above this joins two profiles into one person
@@ -87,13 +87,7 @@ def link_incremental(
     con: duckdb.DuckDBPyConnection, model: dict, threshold: float = CLUSTER_THRESHOLD
 ) -> LinkResult:
     """Score only profiles not linked before; falls back to a full link when nothing was linked yet."""
-    has_links = (
-        con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('profile_links', 'person_registry')"
-        ).fetchall()[0][0]
-        == 2
-    )
-    if not has_links:
+    if len(tables_present(con, "profile_links", "person_registry")) < 2:
         return link_full(con, model, threshold)
     profiles = prepare_profiles(con, refresh=True)
     # New profiles are among those regrouped since the last link (relink); every other current
@@ -152,10 +146,8 @@ def _cluster(
     con.execute((SQL / "link" / "17_cannot_link.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "18_place_payments.sql").read_text(encoding="utf-8"))
     _score_placements(con, linker, db)
-    for table in con.execute(  # tables in warehouses from before they became views
-        "SELECT table_name FROM duckdb_tables() WHERE table_name IN ('record_clusters', 'record_persons')"
-    ).fetchall():
-        con.execute(f"DROP TABLE {table[0]}")
+    for table in tables_present(con, "record_clusters", "record_persons"):  # from before they were views
+        con.execute(f"DROP TABLE {table}")
     con.execute((SQL / "link" / "20_record_clusters.sql").read_text(encoding="utf-8"))
     con.execute(f"SET VARIABLE review_floor = {REVIEW_FLOOR}; SET VARIABLE threshold = {threshold}")
     con.execute((SQL / "link" / "40_review_queue.sql").read_text(encoding="utf-8"))
@@ -176,10 +168,8 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
     (sql/link/14_recluster_scope.sql); a full link, or a warehouse without the previous
     components, clusters every profile. Returns the number of profiles clustered."""
     con.execute(f"SET VARIABLE threshold = {threshold}")
-    previous = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name IN ('profile_components', 'cluster_edges')"
-    ).fetchall()[0][0]
-    if not (incremental and previous == 2):  # everything is touched
+    previous = tables_present(con, "profile_components", "cluster_edges")
+    if not (incremental and len(previous) == 2):  # everything is touched
         con.execute("""
             CREATE OR REPLACE TABLE profile_components (profile_id VARCHAR, component_id VARCHAR);
             CREATE OR REPLACE TABLE cluster_edges (unique_id_l VARCHAR, unique_id_r VARCHAR);""")

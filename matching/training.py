@@ -16,7 +16,7 @@ import duckdb
 from splink import DuckDBAPI, Linker, block_on
 
 from matching.model import MODEL_VERSION, settings
-from oneperson.warehouse import SQL
+from oneperson.warehouse import SQL, tables_present
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODEL_DIR / f"{MODEL_VERSION}.json"
@@ -30,10 +30,7 @@ def prepare_profiles(con: duckdb.DuckDBPyConnection, refresh: bool = False) -> i
     that no longer exist."""
     con.execute((SQL / "link" / "10_linkage_profiles.sql").read_text(encoding="utf-8"))
     con.execute("CREATE TABLE IF NOT EXISTS profiles_to_link (profile_id VARCHAR)")
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'linkage_profiles' AND NOT temporary"
-    ).fetchall()[0][0]
-    if refresh and exists:
+    if refresh and tables_present(con, "linkage_profiles"):
         con.execute("""
             CREATE OR REPLACE TEMP TABLE relink AS SELECT DISTINCT profile_id FROM profiles_to_link;
             DELETE FROM linkage_profiles WHERE unique_id IN (SELECT profile_id FROM relink);

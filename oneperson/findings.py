@@ -15,7 +15,6 @@ import duckdb
 
 from oneperson import materialise
 from oneperson.rules import compute_findings
-from oneperson.warehouse import SQL
 from schemas.sources import SOURCES
 
 log = logging.getLogger(__name__)
@@ -63,9 +62,7 @@ def refresh_store(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> Refresh:
     materialise.keep_record_links(con, full)
     linked_sources(con, materialised=not full)
     compute_findings(con)  # creates the rules_* views, rules_findings last
-    materialise.keep_findings(con, full)
-    con.execute(f"SET VARIABLE snapshot_id = '{snapshot_id}'")
-    con.execute((SQL / "store" / "25_findings_history.sql").read_text(encoding="utf-8"))
+    materialise.keep_findings(con, full, snapshot_id)
     materialise.keep_store_tables(con, full)
     materialise.mark_published(con)
     findings = con.execute("SELECT count(*) FROM findings_current").fetchall()[0][0]

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from functools import cache
 
 import duckdb
 
 from matching.model import MODEL_VERSION
-from oneperson.warehouse import SQL
+from oneperson.warehouse import SQL, tables_present
 from schemas.store import STORE_TABLES
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ PER_PERSON_TABLES = tuple(model.table for model in STORE_TABLES if model.per_per
 KEPT = ("record_links", "findings_current", *(f"pub_{t}" for t in PER_PERSON_TABLES))
 
 
+@cache  # the files of this installation: read once per process, not twice per publish
 def definition_fingerprint() -> str:
     """What the kept tables were computed by: the store and rules SQL and the model version."""
     digest = hashlib.sha256(MODEL_VERSION.encode())
@@ -52,9 +54,7 @@ def refresh_mode(con: duckdb.DuckDBPyConnection) -> str:
     """`incremental` when the kept tables can be refreshed person by person, else `full` (and why)."""
     con.execute("""CREATE TABLE IF NOT EXISTS publish_state (definition VARCHAR, coverage_years INTEGER[]);
         CREATE TABLE IF NOT EXISTS persons_dirty (person_id VARCHAR)""")
-    present = {
-        t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
-    }
+    present = tables_present(con, *KEPT)
     if missing := [t for t in KEPT if t not in present]:
         return f"full: first refresh ({', '.join(missing[:3])} not kept yet)"
     state = con.execute("SELECT definition, coverage_years FROM publish_state").fetchall()
@@ -101,10 +101,13 @@ def keep_record_links(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     )
 
 
-def keep_findings(con: duckdb.DuckDBPyConnection, full: bool) -> None:
-    """findings_current from the rules engine's findings of the persons in scope."""
+def keep_findings(con: duckdb.DuckDBPyConnection, full: bool, snapshot_id: str) -> None:
+    """findings_current from the rules engine's findings of the persons in scope (the rules_*
+    views must exist), then the findings history moved to this snapshot."""
     _run(con, "20_findings_history.sql")
     _keep(con, "findings_current", "fresh_findings", full)
+    con.execute("SET VARIABLE snapshot_id = ?", [snapshot_id])
+    _run(con, "25_findings_history.sql")
 
 
 def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> None:

@@ -32,6 +32,15 @@ def machine_settings() -> dict[str, str]:
     return {"memory_limit": memory, "threads": str(os.cpu_count() or 1)}
 
 
+def tables_present(con: duckdb.DuckDBPyConnection, *names: str) -> set[str]:
+    """Which of these warehouse tables exist (temporary ones are not the warehouse's)."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND list_contains(?, table_name)",
+        [list(names)],
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
 _IN_TRANSACTION: set[int] = set()  # connections inside a `transaction` block
 
 
