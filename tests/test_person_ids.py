@@ -1,6 +1,7 @@
 """Person ids: same inputs, same ids; additions keep ids; merges keep one; splits keep the larger part."""
 
 import itertools
+import random
 
 import duckdb
 import pytest
@@ -69,3 +70,50 @@ def test_split_leaves_the_id_with_the_larger_part(con: duckdb.DuckDBPyConnection
     assert con.execute("SELECT person_id, new_person_id FROM person_splits").fetchall() == [
         (first["b"], split["a"])
     ]
+
+
+def test_working_on_the_clusters_in_question_gives_the_full_rules_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nights of random moves, merges, splits, new and vanished profiles: the registry and the merge
+    and split logs equal those of the rule applied to every cluster (a registry without clusters)."""
+    monkeypatch.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
+    rng = random.Random(7)
+    profiles = {f"p{i:02d}": rng.randint(1, 4) for i in range(40)}
+    clusters = {p: f"k{i // 3}" for i, p in enumerate(profiles)}  # three profiles a cluster
+    scoped, full = duckdb.connect(), duckdb.connect()
+    for con in (scoped, full):
+        con.execute("CREATE TABLE std_identity (source VARCHAR, record_key VARCHAR, profile_id VARCHAR)")
+    for night in range(12):
+        for _ in range(4):
+            profile = rng.choice(sorted(profiles))
+            move = rng.random()
+            if move < 0.4:  # joins another cluster (a merge, or a split from its own)
+                clusters[profile] = clusters[rng.choice(sorted(clusters))]
+            elif move < 0.6:  # leaves alone
+                clusters[profile] = f"alone-{night}-{profile}"
+            elif move < 0.8:  # vanishes
+                clusters.pop(profile, None)
+            else:  # a new profile, or one more record
+                new = f"n{night}-{profile}"
+                profiles[new] = rng.randint(1, 4)
+                clusters[new] = clusters.get(profile, f"k-new-{night}")
+                profiles[profile] += 1
+        for con in (scoped, full):
+            con.execute("CREATE OR REPLACE TABLE identity_profiles (profile_id VARCHAR, n_records BIGINT)")
+            con.execute("CREATE OR REPLACE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR)")
+            con.executemany("INSERT INTO identity_profiles VALUES (?, ?)", list(profiles.items()))
+            con.executemany("INSERT INTO profile_clusters VALUES (?, ?)", list(clusters.items()))
+        if night:
+            full.execute("UPDATE person_registry SET cluster_id = NULL")  # every profile in question
+        assign_person_ids(scoped, f"night{night}")
+        assign_person_ids(full, f"night{night}")
+        for query in (
+            "SELECT * FROM person_registry",
+            "SELECT * FROM person_ids_issued",
+            "SELECT * EXCLUDE (logged_at) FROM person_merges",
+            "SELECT * EXCLUDE (logged_at) FROM person_splits",
+        ):
+            assert sorted(scoped.execute(query).fetchall()) == sorted(full.execute(query).fetchall()), query
+    moved = scoped.execute("SELECT count(*) FROM moved_profiles").fetchall()[0][0]
+    assert 0 < moved < len(clusters)  # the last night worked on part of the clusters only

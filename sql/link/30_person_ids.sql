@@ -3,16 +3,53 @@
 -- larger part keeps the id; ties: the smaller anchor). A cluster that wins several ids keeps the
 -- one whose person had the most records (ties: the smaller id); the others are merges into it.
 -- Clusters that win no id get a new one (made by the caller from `anchor`).
+--
+-- Only the clusters in question are worked on. person_registry keeps the cluster each profile's
+-- id was given with, and after every run a person and a cluster are one to one. A profile whose
+-- cluster differs from the registry's (or that is new, or gone) has moved. The persons in question
+-- are the previous persons of the moved profiles and of every profile in a cluster a moved profile
+-- is now in; the clusters in question are those and the current clusters of those persons'
+-- profiles. That set is closed: a cluster outside it holds no moved profile, so its profiles are
+-- exactly one previous person's, who claims it alone and keeps the id, as the full rule gives.
+CREATE OR REPLACE TEMP TABLE moved_profiles AS
+SELECT profile_id, c.cluster_id, r.person_id
+FROM profile_clusters AS c
+FULL JOIN person_registry AS r USING (profile_id)
+WHERE r.cluster_id IS NULL OR c.cluster_id IS DISTINCT FROM r.cluster_id;  -- new, moved, gone, or from before clusters were kept
+
+CREATE OR REPLACE TEMP TABLE persons_in_question AS
+SELECT m.person_id FROM moved_profiles AS m WHERE m.person_id IS NOT NULL
+UNION
+SELECT r.person_id
+FROM profile_clusters AS c
+JOIN person_registry AS r USING (profile_id)
+WHERE c.cluster_id IN (SELECT m.cluster_id FROM moved_profiles AS m);
+
+CREATE OR REPLACE TEMP TABLE clusters_in_question AS
+SELECT c.profile_id, c.cluster_id
+FROM profile_clusters AS c
+WHERE c.cluster_id IN (
+    SELECT m.cluster_id FROM moved_profiles AS m
+    UNION
+    SELECT pc.cluster_id
+    FROM person_registry AS r
+    JOIN profile_clusters AS pc USING (profile_id)
+    WHERE r.person_id IN (SELECT q.person_id FROM persons_in_question AS q)
+);
+
+CREATE OR REPLACE TEMP TABLE registry_before AS
+SELECT profile_id, person_id FROM person_registry WHERE person_id IN (SELECT person_id FROM persons_in_question);
+
 CREATE OR REPLACE TEMP TABLE cluster_sizes AS
 SELECT c.cluster_id, min(c.profile_id) AS anchor, sum(p.n_records) AS n_records
-FROM profile_clusters AS c
+FROM clusters_in_question AS c
 JOIN identity_profiles AS p USING (profile_id)
 GROUP BY c.cluster_id;
 
 CREATE OR REPLACE TEMP TABLE previous_parts AS
 SELECT r.person_id, c.cluster_id, sum(p.n_records) AS n_records, any_value(s.anchor) AS anchor
-FROM person_registry AS r
-JOIN profile_clusters AS c USING (profile_id)
+FROM registry_before AS r
+JOIN clusters_in_question AS c USING (profile_id)
 JOIN identity_profiles AS p USING (profile_id)
 JOIN cluster_sizes AS s USING (cluster_id)
 GROUP BY r.person_id, c.cluster_id;
