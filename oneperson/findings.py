@@ -39,18 +39,15 @@ def linked_sources(con: duckdb.DuckDBPyConnection, materialised: bool = False) -
     link_probability (of the persons in links_in_scope). `materialised`: temp tables rather than
     views, for a refresh of a few persons (the rules read each source several times; as views,
     each read joined the whole source again: 13 s of a 10M-record increment)."""
-    kind = "TABLE" if materialised else "VIEW"
     for source in SOURCES:
-        for (kind_before,) in con.execute(  # a view or a table from an earlier refresh
-            "SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? AND temporary "
-            "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ? AND temporary",
-            [source, source],
-        ).fetchall():
-            con.execute(f"DROP {kind_before} temp.{source}")
-        con.execute(f"""CREATE TEMP {kind} {source} AS
-            SELECT c.*, l.person_id AS person, l.link_probability
+        materialise.temp_relation(
+            con,
+            source,
+            f"""SELECT c.*, l.person_id AS person, l.link_probability
             FROM current_{source} AS c
-            JOIN links_in_scope AS l ON l.source = '{source}' AND l.record_key = c.record_key""")
+            JOIN links_in_scope AS l ON l.source = '{source}' AND l.record_key = c.record_key""",
+            materialised,
+        )
 
 
 def refresh_store(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> Refresh:

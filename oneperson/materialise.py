@@ -120,8 +120,28 @@ def keep_findings(con: duckdb.DuckDBPyConnection, full: bool, snapshot_id: str) 
     _run(con, "25_findings_history.sql")
 
 
+def temp_relation(con: duckdb.DuckDBPyConnection, name: str, query: str, materialised: bool) -> None:
+    """A temp view `name` over `query`, or (`materialised`) a temp table of it: on a refresh of a
+    few persons a relation read several times is computed once, where a full refresh reads it once
+    or twice as a view. One connection may do both kinds of refresh, so the other kind goes first."""
+    for (kind,) in con.execute(
+        "SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? AND temporary "
+        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ? AND temporary",
+        [name, name],
+    ).fetchall():
+        con.execute(f"DROP {kind} temp.{name}")
+    con.execute(f"CREATE TEMP {'TABLE' if materialised else 'VIEW'} {name} AS {query}")
+
+
 def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """pub_<table> for the per-person tables; store_<table> (what the publisher writes) reads them."""
+    # The standardised identity rows of the persons in scope, read by persons and identities.
+    temp_relation(
+        con,
+        "identity_in_scope",
+        "SELECT l.person_id, s.* FROM links_in_scope AS l JOIN std_identity AS s USING (source, record_key)",
+        materialised=not full,
+    )
     _run(con, "30_store_tables.sql")
     for table in PER_PERSON_TABLES:
         _keep(con, f"pub_{table}", f"fresh_{table}", full, SORT_BY[table])

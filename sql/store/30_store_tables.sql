@@ -1,15 +1,15 @@
 -- The store tables of CONTRACT §3 (columns = schemas/store.py), which the publisher
 -- (oneperson/store.py) writes into an immutable snapshot. The per-person tables are kept in the
 -- warehouse as pub_<table> and refreshed each night for the persons that changed
--- (oneperson/materialise.py): fresh_<table> computes them for the persons of links_in_scope.
+-- (oneperson/materialise.py): fresh_<table> computes them for the persons of links_in_scope
+-- (identity_in_scope: their standardised identity rows with person_id, made by the caller).
 
 -- persons: facts about each person, from the hukou register first, then any source.
 CREATE OR REPLACE TEMP VIEW fresh_persons AS
 WITH facts AS (
-    SELECT l.person_id, s.source, coalesce(s.birth_date, s.id_birth_date) AS birth_date,
+    SELECT s.person_id, s.source, coalesce(s.birth_date, s.id_birth_date) AS birth_date,
            coalesce(s.sex, s.id_sex) AS sex
-    FROM links_in_scope AS l
-    JOIN std_identity AS s USING (source, record_key)
+    FROM identity_in_scope AS s
 ),
 hukou AS (  -- the current registration: status normal, latest change first
     SELECT l.person_id,
@@ -91,7 +91,7 @@ SELECT 'split', person_id, new_person_id, run_id FROM person_splits;
 -- mode(x ORDER BY x): the most frequent value, ties to the smallest, whatever order rows come in.
 CREATE OR REPLACE TEMP VIEW fresh_identities AS
 SELECT
-    l.person_id,
+    s.person_id,
     mode(s.id_std ORDER BY s.id_std) FILTER (s.id_issue IS NULL) AS id_number,
     coalesce(mode(s.name_clean ORDER BY s.name_clean) FILTER (s.source = 'public_security'),
              mode(s.name_clean ORDER BY s.name_clean)) AS name,
@@ -103,9 +103,8 @@ SELECT
     coalesce(list(DISTINCT s.id_raw ORDER BY s.id_raw) FILTER (s.id_raw IS NOT NULL), [])
         AS id_number_variants,
     coalesce(list(DISTINCT s.name_raw ORDER BY s.name_raw) FILTER (s.name_raw IS NOT NULL), []) AS name_variants
-FROM links_in_scope AS l
-JOIN std_identity AS s USING (source, record_key)
-GROUP BY l.person_id;
+FROM identity_in_scope AS s
+GROUP BY s.person_id;
 
 CREATE OR REPLACE VIEW store_quarantine AS
 SELECT source, batch, file, line, reason, raw FROM quarantine;
