@@ -189,7 +189,10 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
         con.execute(
             f"INSERT INTO profile_components SELECT unique_id, cluster_id FROM {clusters.physical_name}"
         )
-    con.execute("CREATE OR REPLACE TABLE cluster_edges AS SELECT * FROM edges_now")
+    con.execute("""
+        DELETE FROM cluster_edges AS e USING changed_edges AS c
+        WHERE NOT c.in_now AND e.unique_id_l = c.unique_id_l AND e.unique_id_r = c.unique_id_r;
+        INSERT INTO cluster_edges SELECT unique_id_l, unique_id_r FROM changed_edges WHERE in_now;""")
     return n
 
 

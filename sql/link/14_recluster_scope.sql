@@ -11,12 +11,17 @@ SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, greatest(unique_
 FROM profile_links
 WHERE match_probability >= getvariable('threshold') AND unique_id_l <> unique_id_r;
 
+-- The edges that appeared (in_now) or went (not in_now): one full join, where two EXCEPTs built two
+-- hash tables. matching/linkage.py applies them to cluster_edges after clustering.
+CREATE OR REPLACE TEMP TABLE changed_edges AS
+SELECT coalesce(n.unique_id_l, b.unique_id_l) AS unique_id_l, coalesce(n.unique_id_r, b.unique_id_r) AS unique_id_r,
+       n.unique_id_l IS NOT NULL AS in_now
+FROM edges_now AS n
+FULL JOIN cluster_edges AS b ON b.unique_id_l = n.unique_id_l AND b.unique_id_r = n.unique_id_r
+WHERE n.unique_id_l IS NULL OR b.unique_id_l IS NULL;
+
 CREATE OR REPLACE TEMP TABLE touched AS
-WITH changed AS (
-    (SELECT unique_id_l, unique_id_r FROM edges_now EXCEPT SELECT unique_id_l, unique_id_r FROM cluster_edges)
-    UNION ALL
-    (SELECT unique_id_l, unique_id_r FROM cluster_edges EXCEPT SELECT unique_id_l, unique_id_r FROM edges_now)
-)
+WITH changed AS (SELECT unique_id_l, unique_id_r FROM changed_edges)
 SELECT unique_id_l AS profile_id FROM changed
 UNION SELECT unique_id_r FROM changed
 UNION SELECT p.unique_id FROM linkage_profiles AS p ANTI JOIN profile_components AS c ON c.profile_id = p.unique_id
