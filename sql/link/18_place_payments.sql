@@ -14,9 +14,9 @@
 --   * no other lone payment claims that person's enrollment for the same scheme and year.
 -- Otherwise the payment stays alone (two namesakes in one county, both unpaid: a case for review).
 -- Every step starts from the few lone payments (hundreds at 10M records) and joins outwards by
--- equality: first the enrollments of their counties, schemes and years, then the name match as two
--- equi-joins (an OR is a nested loop), and payments already made only of the candidate persons
--- (joined over every tax record and every namesake: 4 s of a 10M-record increment).
+-- equality: the name match as two equi-joins (an OR in a join is a nested loop), and payments
+-- already made only of the candidate persons (joined over every tax record: 4 s of a 10M-record
+-- increment).
 CREATE OR REPLACE TEMP TABLE lone_payment_profiles AS
 WITH idless AS (
     SELECT p.unique_id AS profile_id, p.name_simplified, p.name_pinyin, c.cluster_id
@@ -42,29 +42,38 @@ FROM lone_payment_profiles AS l
 JOIN profile_records AS r ON r.profile_id = l.profile_id AND r.source = 'tax'
 JOIN current_tax AS t ON t.record_key = r.record_key;
 
-CREATE OR REPLACE TEMP TABLE county_enrollments AS  -- of the lone payments' schemes, years and counties
-SELECT e.scheme, e.coverage_year, e.insured_region_code AS region_code, r.profile_id, p.name_simplified,
-       p.name_pinyin, c.cluster_id
-FROM current_enrollment AS e
+-- Enrollments held by a profile under a lone payment's name, of a lone payment's scheme, year and
+-- county. Each condition alone is loose (common names; counties with many payments), so both are
+-- set filters before any row is paired with a payment.
+CREATE OR REPLACE TEMP TABLE namesake_enrollments AS
+WITH namesakes AS (
+    SELECT p.unique_id AS profile_id, p.name_simplified, p.name_pinyin
+    FROM linkage_profiles AS p
+    WHERE p.name_simplified IN (SELECT name_simplified FROM lone_payments)
+       OR p.name_pinyin IN (SELECT name_pinyin FROM lone_payments)
+)
+SELECT e.scheme, e.coverage_year, e.insured_region_code AS region_code, n.profile_id, n.name_simplified,
+       n.name_pinyin, c.cluster_id
+FROM namesakes AS n
+JOIN profile_records AS r ON r.profile_id = n.profile_id AND r.source = 'enrollment'
+JOIN current_enrollment AS e ON e.record_key = r.record_key
 SEMI JOIN lone_payments AS lp
   ON lp.scheme = e.scheme AND lp.coverage_year = e.coverage_year AND lp.region_code = e.insured_region_code
-JOIN profile_records AS r ON r.source = 'enrollment' AND r.record_key = e.record_key
-JOIN linkage_profiles AS p ON p.unique_id = r.profile_id
-JOIN profile_clusters AS c ON c.profile_id = r.profile_id;
+JOIN profile_clusters AS c ON c.profile_id = n.profile_id;
 
 CREATE OR REPLACE TEMP TABLE payment_candidates AS
 WITH enrolled AS (  -- another person enrolled there under the payment's name (simplified, or pinyin)
     SELECT lp.profile_id, lp.record_key, lp.scheme, lp.coverage_year, lp.region_code, lp.cluster_id AS own,
            e.profile_id AS enrollment_profile, e.cluster_id
     FROM lone_payments AS lp
-    JOIN county_enrollments AS e
+    JOIN namesake_enrollments AS e
       ON e.scheme = lp.scheme AND e.coverage_year = lp.coverage_year AND e.region_code = lp.region_code
      AND e.name_simplified = lp.name_simplified
     UNION
     SELECT lp.profile_id, lp.record_key, lp.scheme, lp.coverage_year, lp.region_code, lp.cluster_id,
            e.profile_id, e.cluster_id
     FROM lone_payments AS lp
-    JOIN county_enrollments AS e
+    JOIN namesake_enrollments AS e
       ON e.scheme = lp.scheme AND e.coverage_year = lp.coverage_year AND e.region_code = lp.region_code
      AND e.name_pinyin = lp.name_pinyin
 ),
