@@ -137,10 +137,6 @@ def _cluster(
     con.execute((SQL / "link" / "12_review_decisions.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "13_link_ends.sql").read_text(encoding="utf-8"))
     reclustered = _components(con, db, threshold, incremental=mode == "incremental")
-    con.execute(
-        "CREATE OR REPLACE TABLE profile_clusters AS SELECT profile_id, component_id AS cluster_id "
-        "FROM profile_components"
-    )
     con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
     con.execute((SQL / "link" / "15_attach_unique.sql").read_text(encoding="utf-8"))
     con.execute((SQL / "link" / "17_cannot_link.sql").read_text(encoding="utf-8"))
@@ -165,14 +161,25 @@ def _cluster(
 def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float, incremental: bool) -> int:
     """profile_components: the connected components of the links at or above `threshold` (Splink's
     clustering). Incrementally, only the components that tonight's changes touch are re-clustered
-    (sql/link/14_recluster_scope.sql); a full link, or a warehouse without the previous
+    (sql/link/14_recluster_scope.sql), and profile_clusters and component_summary are brought up
+    to date for them (14_recluster_apply.sql); a full link, or a warehouse without the previous
     components, clusters every profile. Returns the number of profiles clustered."""
     con.execute(f"SET VARIABLE threshold = {threshold}")
-    previous = tables_present(con, "profile_components", "cluster_edges")
-    if not (incremental and len(previous) == 2):  # everything is touched
+    kept = ("profile_components", "cluster_edges", "component_summary", "profile_clusters")
+    if not (incremental and len(tables_present(con, *kept)) == len(kept)):  # everything is touched
         con.execute("""
             CREATE OR REPLACE TABLE profile_components (profile_id VARCHAR, component_id VARCHAR);
-            CREATE OR REPLACE TABLE cluster_edges (unique_id_l VARCHAR, unique_id_r VARCHAR);""")
+            CREATE OR REPLACE TABLE cluster_edges (unique_id_l VARCHAR, unique_id_r VARCHAR);
+            CREATE OR REPLACE TABLE component_summary (component_id VARCHAR, profiles BIGINT, with_id BIGINT,
+                                                       valid_ids BIGINT);
+            CREATE OR REPLACE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR);""")
+    con.execute("""  -- last night's moves, which 14_recluster_apply.sql undoes (none on the first night)
+        CREATE TABLE IF NOT EXISTS profile_attachments (profile_id VARCHAR, cluster_id VARCHAR,
+                                                        match_probability DOUBLE, rule VARCHAR);
+        CREATE TABLE IF NOT EXISTS cannot_link_splits (cluster_id VARCHAR, profile_id VARCHAR,
+                                                       new_cluster_id VARCHAR);
+        CREATE TABLE IF NOT EXISTS payment_placements (profile_id VARCHAR, cluster_id VARCHAR,
+                                                       enrollment_profile_id VARCHAR, rule VARCHAR);""")
     con.execute((SQL / "link" / "14_recluster_scope.sql").read_text(encoding="utf-8"))
     n = con.execute("SELECT count(*) FROM recluster_nodes").fetchall()[0][0]
     con.execute("""
@@ -189,6 +196,7 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
         con.execute(
             f"INSERT INTO profile_components SELECT unique_id, cluster_id FROM {clusters.physical_name}"
         )
+    con.execute((SQL / "link" / "14_recluster_apply.sql").read_text(encoding="utf-8"))
     con.execute("""
         DELETE FROM cluster_edges AS e USING changed_edges AS c
         WHERE NOT c.in_now AND e.unique_id_l = c.unique_id_l AND e.unique_id_r = c.unique_id_r;

@@ -98,6 +98,9 @@ def test_incremental_link_agrees_with_a_full_relink_and_keeps_ids(tmp_path: Path
         "SELECT * FROM cluster_edges ORDER BY ALL",
         "SELECT * FROM payment_placements ORDER BY ALL",
         "SELECT profile_id, cluster_id FROM profile_attachments ORDER BY ALL",
+        "SELECT * FROM cannot_link_splits ORDER BY ALL",
+        "SELECT * FROM component_summary ORDER BY ALL",
+        "SELECT * FROM profile_clusters ORDER BY ALL",
     ):
         assert con.execute(query).fetchall() == full.execute(query).fetchall(), query
     incremental = con.sql("SELECT source, record_key, person_id FROM record_persons").pl()
@@ -173,3 +176,76 @@ def test_review_decisions_force_links_and_are_kept_as_labels(
     )
     with pytest.raises(DecisionsError, match=r"bad.csv, line 2: bad decision \('maybe'\)"):
         load_decisions(warehouse, bad, "run-bad")
+
+
+def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> None:
+    """The components, their summaries and profile_clusters are kept and brought up to date only
+    where a night changed them; attachments and cannot-link splits on top must be those of
+    clustering every profile again, including when they are undone where no component changed."""
+    from splink import DuckDBAPI
+
+    from matching.linkage import ATTACH_FLOOR, CLUSTER_THRESHOLD, _components
+    from oneperson.warehouse import SQL
+
+    base = {"a": "X", "b": "Y", "d": None, "e": None}
+    base_links = [("a", "d", 0.7), ("b", "e", 0.99)]
+    chained = [*base_links, ("a", "c", 0.99), ("b", "c", 0.97)]
+    nights = [  # profiles (id -> ID number, None: none), links (l, r, probability), reviewers' matches
+        (base, base_links, []),
+        ({**base, "c": None}, chained, []),  # c chains two valid numbers: the cluster is split
+        ({**base, "c": None}, chained, [("a", "c")]),  # a reviewer joined it: whole, no link changed
+        ({**base, "c": None, "f": "Z"}, [*chained, ("d", "f", 0.6)], [("a", "c")]),  # d: two candidates
+        ({**base, "f": "Z"}, [*base_links, ("d", "f", 0.6)], []),  # c gone
+    ]
+
+    def night(con: duckdb.DuckDBPyConnection, profiles: dict, links: list, matches: list, incremental: bool):
+        con.execute("""
+            CREATE OR REPLACE TABLE linkage_profiles (unique_id VARCHAR, id_std VARCHAR, id_valid BOOLEAN);
+            CREATE OR REPLACE TABLE profile_links (unique_id_l VARCHAR, unique_id_r VARCHAR,
+                                                   match_probability DOUBLE, match_weight DOUBLE);
+            CREATE OR REPLACE TABLE std_identity (source VARCHAR, record_key VARCHAR, profile_id VARCHAR);""")
+        con.executemany(
+            "INSERT INTO linkage_profiles VALUES (?, ?, ?)",
+            [(p, i, i is not None) for p, i in profiles.items()],
+        )
+        con.executemany("INSERT INTO std_identity VALUES ('s', ?, ?)", [(p, p) for p in profiles])
+        con.executemany("INSERT INTO profile_links VALUES (?, ?, ?, 0)", links)
+        con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
+        con.execute("DELETE FROM review_labels")
+        if matches:
+            con.executemany(
+                "INSERT INTO review_labels VALUES ('s', ?, 's', ?, 'match', 'r', TIMESTAMP '2026-10-01', '')",
+                matches,
+            )
+        for name in ("12_review_decisions.sql", "13_link_ends.sql"):
+            con.execute((SQL / "link" / name).read_text(encoding="utf-8"))
+        _components(con, DuckDBAPI(connection=con), CLUSTER_THRESHOLD, incremental)
+        con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
+        for name in ("15_attach_unique.sql", "17_cannot_link.sql"):
+            con.execute((SQL / "link" / name).read_text(encoding="utf-8"))
+        return {
+            table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+            for table in (
+                "profile_clusters",
+                "profile_attachments",
+                "cannot_link_splits",
+                "component_summary",
+            )
+        }
+
+    kept = duckdb.connect()
+    for number, (profiles, links, matches) in enumerate(nights, start=1):
+        incremental = night(kept, profiles, links, matches, incremental=number > 1)
+        assert incremental == night(duckdb.connect(), profiles, links, matches, incremental=False), number
+        clusters = dict(incremental["profile_clusters"])
+        if number == 1:  # d's one candidate is a
+            assert clusters["a"] == clusters["d"] != clusters["b"] == clusters["e"]
+        elif number == 2:  # a and b split apart; c goes with a (the stronger link), so does d
+            assert clusters["a"] == clusters["c"] == clusters["d"] != clusters["b"] == clusters["e"]
+            assert len(incremental["cannot_link_splits"]) == 5
+        elif number == 3:  # the reviewer's match keeps the cluster whole, d attached to it
+            assert len(set(clusters.values())) == 1 and incremental["cannot_link_splits"] == []
+        elif number == 4:  # d links to two persons: no longer attached
+            assert clusters["d"] == "d" and clusters["a"] == clusters["b"] == clusters["c"]
+        else:  # c gone: a and b apart again, d still between two
+            assert clusters["d"] == "d" and clusters["a"] != clusters["b"] == clusters["e"]

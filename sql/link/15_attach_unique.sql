@@ -4,12 +4,10 @@
 -- threshold. If exactly one person has a link to the profile at or above ATTACH_FLOOR, the record
 -- joins that person; if two or more do (namesakes in one county), it stays alone for review.
 CREATE OR REPLACE TABLE profile_attachments AS
-WITH alone AS (
+WITH alone AS (  -- the profile of a component of one, without an ID number (profile_clusters = components here)
     SELECT c.profile_id
-    FROM profile_clusters AS c
-    JOIN linkage_profiles AS p ON p.unique_id = c.profile_id
-    WHERE p.id_std IS NULL
-      AND c.cluster_id NOT IN (SELECT cluster_id FROM profile_clusters GROUP BY cluster_id HAVING count(*) > 1)
+    FROM profile_components AS c
+    SEMI JOIN component_summary AS s ON s.component_id = c.component_id AND s.profiles = 1 AND s.with_id = 0
 ),
 edges AS (
     SELECT a.profile_id, l.match_probability, c.cluster_id

@@ -4,13 +4,9 @@
 -- goes to the anchor group it is most strongly linked to directly (ties: the smaller number);
 -- a profile with no direct link to any anchor stays alone. Splits are kept for review. A cluster
 -- that a reviewer joined on purpose (a `match` decision, e.g. a number issued twice) is left whole.
+-- Clusters here are the components, with ID-less profiles attached (which carry no number).
 CREATE OR REPLACE TEMP TABLE conflicted AS
-SELECT c.cluster_id
-FROM profile_clusters AS c
-JOIN linkage_profiles AS p ON p.unique_id = c.profile_id
-WHERE p.id_valid
-GROUP BY c.cluster_id
-HAVING count(DISTINCT p.id_std) > 1
+SELECT component_id AS cluster_id FROM component_summary WHERE valid_ids > 1
 EXCEPT
 SELECT c.cluster_id
 FROM decided_pairs AS d
