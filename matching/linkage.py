@@ -182,10 +182,10 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
                                                        enrollment_profile_id VARCHAR, rule VARCHAR);""")
     con.execute((SQL / "link" / "14_recluster_scope.sql").read_text(encoding="utf-8"))
     n = con.execute("SELECT count(*) FROM recluster_nodes").fetchall()[0][0]
-    con.execute("""
-        DELETE FROM profile_components
-        WHERE component_id IN (SELECT component_id FROM affected_components)
-           OR profile_id NOT IN (SELECT unique_id FROM linkage_profiles)""")
+    # A profile that went is in `touched`, so its component is among the affected ones.
+    con.execute(
+        "DELETE FROM profile_components WHERE component_id IN (SELECT component_id FROM affected_components)"
+    )
     if n:
         clusters = cluster_pairwise_predictions_at_threshold(
             db.register("recluster_nodes"),
