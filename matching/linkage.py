@@ -173,13 +173,6 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
             CREATE OR REPLACE TABLE component_summary (component_id VARCHAR, profiles BIGINT, with_id BIGINT,
                                                        valid_ids BIGINT);
             CREATE OR REPLACE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR);""")
-    con.execute("""  -- last night's moves, which 14_recluster_apply.sql undoes (none on the first night)
-        CREATE TABLE IF NOT EXISTS profile_attachments (profile_id VARCHAR, cluster_id VARCHAR,
-                                                        match_probability DOUBLE, rule VARCHAR);
-        CREATE TABLE IF NOT EXISTS cannot_link_splits (cluster_id VARCHAR, profile_id VARCHAR,
-                                                       new_cluster_id VARCHAR);
-        CREATE TABLE IF NOT EXISTS payment_placements (profile_id VARCHAR, cluster_id VARCHAR,
-                                                       enrollment_profile_id VARCHAR, rule VARCHAR);""")
     con.execute((SQL / "link" / "14_recluster_scope.sql").read_text(encoding="utf-8"))
     n = con.execute("SELECT count(*) FROM recluster_nodes").fetchall()[0][0]
     # A profile that went is in `touched`, so its component is among the affected ones.

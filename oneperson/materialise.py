@@ -39,19 +39,6 @@ log = logging.getLogger(__name__)
 # The store tables computed per person from record_links (sql/store/30_store_tables.sql fresh_*).
 PER_PERSON_TABLES = tuple(model.table for model in STORE_TABLES if model.per_person)
 SORT_BY = {model.table: model.sort_by for model in STORE_TABLES if model.per_person}
-# The std_identity columns that persons and identities are made of (sql/store/30_store_tables.sql).
-IDENTITY_COLUMNS = (
-    "source",
-    "id_raw",
-    "id_std",
-    "id_issue",
-    "id_birth_date",
-    "id_sex",
-    "name_raw",
-    "name_clean",
-    "birth_date",
-    "sex",
-)
 KEPT = ("record_links", "findings_current", *(f"pub_{t}" for t in PER_PERSON_TABLES))
 
 
@@ -148,15 +135,8 @@ def temp_relation(con: duckdb.DuckDBPyConnection, name: str, query: str, materia
 
 def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """pub_<table> for the per-person tables; store_<table> (what the publisher writes) reads them."""
-    # The standardised identity rows of the persons in scope, read by persons and identities: the
-    # columns they use only (std_identity has 25), joined on the one key profile_id.
-    temp_relation(
-        con,
-        "identity_in_scope",
-        f"""SELECT r.person_id, {", ".join(f"s.{c}" for c in IDENTITY_COLUMNS)}
-        FROM registry_in_scope AS r JOIN std_identity AS s USING (profile_id)""",
-        materialised=not full,
-    )
+    _run(con, "28_identity_in_scope.sql")
+    temp_relation(con, "identity_in_scope", "SELECT * FROM identity_rows_in_scope", materialised=not full)
     _run(con, "30_store_tables.sql")
     for table in PER_PERSON_TABLES:
         _keep(con, f"pub_{table}", f"fresh_{table}", full, SORT_BY[table])

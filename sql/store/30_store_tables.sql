@@ -2,8 +2,7 @@
 -- (oneperson/store.py) writes into an immutable snapshot. The per-person tables are kept in the
 -- warehouse as pub_<table> and refreshed each night for the persons that changed
 -- (oneperson/materialise.py): fresh_<table> computes them for the persons of links_in_scope
--- (identity_in_scope: their standardised identity rows with person_id, made by the caller from
--- materialise.IDENTITY_COLUMNS).
+-- (identity_in_scope: their standardised identity rows, 28_identity_in_scope.sql).
 
 -- persons: facts about each person, from the hukou register first, then any source.
 CREATE OR REPLACE TEMP VIEW fresh_persons AS
