@@ -133,13 +133,7 @@ def _cluster(
     scored: int,
 ) -> LinkResult:
     """Apply review decisions, cluster the kept links, attach lone ID-less profiles, queue doubts."""
-    con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
-    con.execute((SQL / "link" / "12_review_decisions.sql").read_text(encoding="utf-8"))
-    con.execute((SQL / "link" / "13_link_ends.sql").read_text(encoding="utf-8"))
-    reclustered = _components(con, db, threshold, incremental=mode == "incremental")
-    con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
-    con.execute((SQL / "link" / "15_attach_unique.sql").read_text(encoding="utf-8"))
-    con.execute((SQL / "link" / "17_cannot_link.sql").read_text(encoding="utf-8"))
+    reclustered = _clusters(con, db, threshold, incremental=mode == "incremental")
     con.execute((SQL / "link" / "18_place_payments.sql").read_text(encoding="utf-8"))
     _score_placements(con, linker, db)
     for table in tables_present(con, "record_clusters", "record_persons"):  # from before they were views
@@ -156,6 +150,18 @@ def _cluster(
     # tables above; left in the warehouse they would double its size.
     linker.table_management.delete_tables_created_by_splink_from_db()
     return LinkResult(mode, profiles, scored, kept, used, n_clusters, reclustered)
+
+
+def _clusters(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float, incremental: bool) -> int:
+    """profile_clusters from the kept links: reviewers' decisions applied, connected components,
+    lone ID-less profiles attached, cannot-link splits. Returns the number of profiles clustered."""
+    for name in ("05_review_labels.sql", "12_review_decisions.sql", "13_link_ends.sql"):
+        con.execute((SQL / "link" / name).read_text(encoding="utf-8"))
+    reclustered = _components(con, db, threshold, incremental)
+    con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
+    for name in ("15_attach_unique.sql", "17_cannot_link.sql"):
+        con.execute((SQL / "link" / name).read_text(encoding="utf-8"))
+    return reclustered
 
 
 def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float, incremental: bool) -> int:

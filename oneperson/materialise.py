@@ -37,9 +37,8 @@ from schemas.store import STORE_TABLES
 log = logging.getLogger(__name__)
 
 # The store tables computed per person from record_links (sql/store/30_store_tables.sql fresh_*).
-PER_PERSON_TABLES = tuple(model.table for model in STORE_TABLES if model.per_person)
-SORT_BY = {model.table: model.sort_by for model in STORE_TABLES if model.per_person}
-KEPT = ("record_links", "findings_current", *(f"pub_{t}" for t in PER_PERSON_TABLES))
+PER_PERSON = tuple(model for model in STORE_TABLES if model.per_person)
+KEPT = ("record_links", "findings_current", *(f"pub_{model.table}" for model in PER_PERSON))
 
 
 @cache  # the files of this installation: read once per process, not twice per publish
@@ -138,9 +137,9 @@ def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     _run(con, "28_identity_in_scope.sql")
     temp_relation(con, "identity_in_scope", "SELECT * FROM identity_rows_in_scope", materialised=not full)
     _run(con, "30_store_tables.sql")
-    for table in PER_PERSON_TABLES:
-        _keep(con, f"pub_{table}", f"fresh_{table}", full, SORT_BY[table])
-        con.execute(f"CREATE OR REPLACE VIEW store_{table} AS SELECT * FROM pub_{table}")
+    for model in PER_PERSON:
+        _keep(con, f"pub_{model.table}", f"fresh_{model.table}", full, model.sort_by)
+        con.execute(f"CREATE OR REPLACE VIEW store_{model.table} AS SELECT * FROM pub_{model.table}")
 
 
 def mark_published(con: duckdb.DuckDBPyConnection) -> None:

@@ -184,7 +184,7 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
     clustering every profile again, including when they are undone where no component changed."""
     from splink import DuckDBAPI
 
-    from matching.linkage import ATTACH_FLOOR, CLUSTER_THRESHOLD, _components
+    from matching.linkage import CLUSTER_THRESHOLD, _clusters
     from oneperson.warehouse import SQL
 
     base = {"a": "X", "b": "Y", "d": None, "e": None}
@@ -217,12 +217,7 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
                 "INSERT INTO review_labels VALUES ('s', ?, 's', ?, 'match', 'r', TIMESTAMP '2026-10-01', '')",
                 matches,
             )
-        for name in ("12_review_decisions.sql", "13_link_ends.sql"):
-            con.execute((SQL / "link" / name).read_text(encoding="utf-8"))
-        _components(con, DuckDBAPI(connection=con), CLUSTER_THRESHOLD, incremental)
-        con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
-        for name in ("15_attach_unique.sql", "17_cannot_link.sql"):
-            con.execute((SQL / "link" / name).read_text(encoding="utf-8"))
+        _clusters(con, DuckDBAPI(connection=con), CLUSTER_THRESHOLD, incremental)
         return {
             table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
             for table in (

@@ -38,7 +38,7 @@ GROUP BY profile_id, cluster_id
 UNION ALL
 SELECT profile_id, cluster_id, anchor FROM anchor_of;
 
-CREATE TABLE IF NOT EXISTS cannot_link_splits (cluster_id VARCHAR, profile_id VARCHAR, new_cluster_id VARCHAR);
+-- cannot_link_splits (cluster_id, profile_id, new_cluster_id) is made by 14_recluster_apply.sql.
 DELETE FROM cannot_link_splits;
 INSERT INTO cannot_link_splits
 SELECT c.cluster_id, c.profile_id, coalesce(md5(c.cluster_id || '|' || a.anchor), c.profile_id)
