@@ -25,6 +25,7 @@ class Refresh:
     mode: str  # "incremental", or "full: <why>"
     persons_refreshed: int | None  # None: every person
     findings: int
+    as_kept: frozenset[str] = frozenset()  # store tables to write as kept, not sorted again (materialise.py)
 
 
 def coverage_years(con: duckdb.DuckDBPyConnection) -> None:
@@ -60,11 +61,11 @@ def refresh_store(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> Refresh:
     linked_sources(con, materialised=not full)
     compute_findings(con)  # creates the rules_* views, rules_findings last
     materialise.keep_findings(con, full, snapshot_id)
-    materialise.keep_store_tables(con, full)
+    as_kept = materialise.keep_store_tables(con, full)
     materialise.mark_published(con)
     findings = con.execute("SELECT count(*) FROM findings_current").fetchall()[0][0]
     log.info("store refresh %s: %s persons", mode, "every" if persons is None else f"{persons:,}")
-    return Refresh(mode, persons, findings)
+    return Refresh(mode, persons, findings, as_kept)
 
 
 def build_findings(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> int:

@@ -16,7 +16,10 @@ types from `schemas.derive.arrow_schema`. Decisions:
   DuckDB would guess a province code "11" to be a BIGINT).
 * A NULL partition value goes to DuckDB's `<k>=__HIVE_DEFAULT_PARTITION__` folder, read back as NULL.
 * Rows are sorted inside each file by the model's `sort_by` (DuckDB's ORDER_BY copy option: with
-  PARTITION_BY and several threads, an ORDER BY in the query alone does not keep files sorted).
+  PARTITION_BY and several threads, an ORDER BY in the query alone does not keep files sorted),
+  except for the tables the caller names `as_kept`: those are written in the order their relation
+  gives, which the caller keeps nearly sorted (a sorted body and a few sorted runs:
+  oneperson/materialise.py). The manifest says which (`sorted`).
 * An empty partitioned table is one empty file in the all-NULL partition, so it still has a schema.
 * The restricted zone is owner-only: its folder is made 0o700 before anything is written into it,
   then every folder below is chmod 0o700 and every file 0o600. The rest follows the process umask.
@@ -41,7 +44,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -146,6 +149,7 @@ def publish(
     retention: int = 7,
     extras: Callable[[Path], None] | None = None,
     commit: Callable[[], None] | None = None,
+    as_kept: Collection[str] = (),
 ) -> Path:
     """Write the relations `store_<table>` of `con` as snapshot `snapshot_id` of `store`, make it
     CURRENT, prune snapshots beyond `retention`. Returns the snapshot folder. `extras`, if given,
@@ -155,6 +159,8 @@ def publish(
     `commit`, if given, is called once the snapshot is complete and on disk, before it is moved
     into place: the caller commits its own state there (the warehouse's findings history). From
     then on the publish is never undone: if it is interrupted, `finish_publish` completes it.
+
+    `as_kept`: tables written in their relation's order, not sorted by the model's `sort_by`.
 
     Raises PublishError (CURRENT and existing snapshots untouched) when anything fails before
     CURRENT names the new snapshot."""
@@ -178,11 +184,13 @@ def publish(
             tables, counts = {}, {}
             for model in STORE_TABLES:
                 step = f"writing {model.zone}/{model.table}"
-                counts[model.table] = _write_table(con, tmp, model)
+                counts[model.table] = _write_table(con, tmp, model, model.table not in as_kept)
             _restrict(tmp / RESTRICTED_ZONE)
             for model in STORE_TABLES:
                 step = f"verifying {model.zone}/{model.table}"
-                tables[model.table] = _verify(con, tmp, model, counts[model.table])
+                tables[model.table] = _verify(
+                    con, tmp, model, counts[model.table], model.table not in as_kept
+                )
             if extras is not None:
                 step = "writing the extra files"
                 extras(tmp)
@@ -327,8 +335,10 @@ def _check_columns(con: duckdb.DuckDBPyConnection, model: type[StoreTable]) -> N
         )
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable]) -> int:
-    """COPY one store_<table> relation into <snapshot>/<zone>/<table>/, typed, sorted, partitioned.
+def _write_table(
+    con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable], sort: bool = True
+) -> int:
+    """COPY one store_<table> relation into <snapshot>/<zone>/<table>/, typed, sorted (`sort`), partitioned.
     Returns the rows COPY wrote (the relation is computed once: counting it first would compute
     its views twice)."""
     folder = snapshot / model.zone / model.table
@@ -341,7 +351,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[Sto
     types = duckdb_types(model)
     select = ", ".join(f"CAST({quote(c)} AS {t}) AS {quote(c)}" for c, t in types.items())
     source = f"store_{model.table}"
-    order = ", ".join(quote(c) for c in model.sort_by)
+    order = ", ".join(quote(c) for c in model.sort_by) if sort else ""
     if model.partition_by:
         partitions = ", ".join(quote(c) for c in model.partition_by)
         options = (
@@ -394,7 +404,7 @@ def _restrict(zone: Path) -> None:
 
 
 def _verify(
-    con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable], expected_rows: int
+    con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable], expected_rows: int, sort: bool
 ) -> dict:
     """Re-read a written table: rows, column names and types against the model. Returns its manifest entry."""
     table = f"{model.zone}/{model.table}"
@@ -430,6 +440,7 @@ def _verify(
         "files": len(files),
         "partition_by": list(model.partition_by),
         "sort_by": list(model.sort_by),
+        "sorted": sort and bool(model.sort_by),
         "schema_fingerprint": schema_fingerprint(model),
     }
 

@@ -12,6 +12,7 @@ from warehouses import SAMPLE, ingest_landing
 from matching.linkage import link_incremental, load_decisions
 from matching.person_ids import assign_person_ids
 from matching.training import load
+from oneperson import materialise
 from oneperson.findings import refresh_store
 from oneperson.materialise import KEPT
 from oneperson.warehouse import connect, transaction
@@ -113,9 +114,12 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
         WHERE a.source = 'tax' AND a.profile_id IN (SELECT profile_id FROM shared)
           AND pa.person_id <> pb.person_id
         ORDER BY ALL LIMIT 1""").fetchall()[0]
-    con.execute("""UPDATE current_tax AS a
+    con.execute(
+        """UPDATE current_tax AS a
         SET id_number = b.id_number, name = b.name, region_code = b.region_code
-        FROM current_tax AS b WHERE a.record_key = ? AND b.record_key = ?""", [moved, target])
+        FROM current_tax AS b WHERE a.record_key = ? AND b.record_key = ?""",
+        [moved, target],
+    )
     con.execute("INSERT INTO changed_records VALUES ('tax', ?)", [moved])
     con.execute("INSERT INTO unpublished_changes VALUES ('tax', ?)", [moved])
     fifth = night(con, landing, "s5")
@@ -159,3 +163,40 @@ def test_a_new_coverage_year_refreshes_every_person(tmp_path: Path, monkeypatch:
     assert refreshed.mode == "full: the coverage years changed" and refreshed.persons_refreshed is None
     in_2031 = con.execute("SELECT count(*) FROM findings_current WHERE coverage_year = 2031").fetchall()
     assert in_2031[0][0] > 0
+
+
+def test_refreshed_rows_are_appended_in_order_and_the_table_sorted_again_past_its_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nightly refresh appends its rows sorted after the body and the publisher writes the table
+    as kept; once the appended runs pass RESORT_SHARE of its rows, the table is sorted whole."""
+    monkeypatch.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
+    con = connect(tmp_path / "w.duckdb")
+    first = night(con, SAMPLE / "landing", "s1")
+    assert first.as_kept == frozenset()  # made by a full refresh: sorted
+    in_order = (
+        "SELECT count(*) FROM (SELECT person_id < lag(person_id) OVER () AS back FROM pub_persons) WHERE back"
+    )
+    assert con.execute(in_order).fetchall()[0][0] == 0
+    moved = con.execute("""SELECT person_id FROM pub_persons ORDER BY person_id LIMIT 3""").fetchall()
+
+    def refresh(snapshot: str):
+        with transaction(con):
+            con.executemany("INSERT INTO persons_dirty VALUES (?)", moved)
+            return refresh_store(con, snapshot)
+
+    monkeypatch.setattr(materialise, "RESORT_SHARE", 0.5)
+    second = refresh("s2")
+    assert second.mode == "incremental" and "persons" in second.as_kept
+    # the three smallest ids now follow the body: one run back in the order
+    assert con.execute(in_order).fetchall()[0][0] == 1
+    runs = "SELECT rows_appended FROM pub_runs WHERE table_name = 'pub_persons'"
+    assert con.execute(runs).fetchall() == [(3,)]
+    assert_equals_full_recompute(con, "s2")
+
+    monkeypatch.setattr(materialise, "RESORT_SHARE", 0.0)
+    third = refresh("s3")
+    assert "persons" not in third.as_kept
+    assert con.execute(in_order).fetchall()[0][0] == 0
+    assert con.execute(runs).fetchall() == [(0,)]
+    assert_equals_full_recompute(con, "s3")

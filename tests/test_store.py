@@ -232,7 +232,21 @@ def test_manifest(con, tmp_path):
         assert entry["path"] == f"{model.zone}/{model.table}"
         assert entry["partition_by"] == list(model.partition_by)
         assert entry["schema_fingerprint"] == schema_fingerprint(model)
+        assert entry["sorted"] == bool(model.sort_by)
     assert len({e["schema_fingerprint"] for e in manifest["tables"].values()}) == len(STORE_TABLES)
+
+
+def test_tables_named_as_kept_are_written_in_their_relations_order(con, tmp_path):
+    """The caller keeps those tables nearly sorted (oneperson/materialise.py): no sort again."""
+    con.execute(
+        "CREATE OR REPLACE TABLE store_identities AS SELECT * FROM store_identities ORDER BY person_id DESC"
+    )
+    snapshot = publish(con, tmp_path / "store", "20261121-001", MANIFEST, as_kept={"identities"})
+    manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tables"]["identities"]["sorted"] is False
+    assert manifest["tables"]["persons"]["sorted"] is True
+    written = pq.read_table(snapshot / "restricted" / "identities" / "data_0.parquet").column("person_id")
+    assert written.to_pylist() == ["P3a", "P1a"]
 
 
 def test_second_publish_swaps_current_and_leaves_the_first_untouched(con, tmp_path):
@@ -309,8 +323,8 @@ def test_a_failure_before_the_swap_publishes_nothing(con, tmp_path, monkeypatch,
 def test_verification_catches_a_wrong_row_count(con, tmp_path, monkeypatch):
     write = store_module._write_table
 
-    def miscounted(con, snapshot, model):  # COPY says it wrote rows the files do not hold
-        write(con, snapshot, model)
+    def miscounted(con, snapshot, model, *args):  # COPY says it wrote rows the files do not hold
+        write(con, snapshot, model, *args)
         return 99
 
     monkeypatch.setattr(store_module, "_write_table", miscounted)

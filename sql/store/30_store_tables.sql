@@ -1,8 +1,10 @@
 -- The store tables of CONTRACT §3 (columns = schemas/store.py), which the publisher
 -- (oneperson/store.py) writes into an immutable snapshot. The per-person tables are kept in the
 -- warehouse as pub_<table> and refreshed each night for the persons that changed
--- (oneperson/materialise.py): fresh_<table> computes them for the persons of links_in_scope
--- (identity_in_scope: their standardised identity rows, 28_identity_in_scope.sql).
+-- (oneperson/materialise.py): fresh_<table> computes them for the persons in scope, from the
+-- relations the rules read (one per source: its current records of those persons, with `person`
+-- and `link_probability`; oneperson/findings.py linked_sources) and identity_in_scope (their
+-- standardised identity rows, 28_identity_in_scope.sql). Each source is joined to its persons once.
 
 -- persons: facts about each person, from the hukou register first, then any source.
 CREATE OR REPLACE TEMP VIEW fresh_persons AS
@@ -12,12 +14,11 @@ WITH facts AS (
     FROM identity_in_scope AS s
 ),
 hukou AS (  -- the current registration: status normal, latest change first
-    SELECT l.person_id,
+    SELECT p.person AS person_id,
            arg_max(p.hukou_region_code, (p.status = 'normal', p.status_date, p.record_key)) AS hukou_region_code,
            bool_or(p.status = 'deceased') AS deceased
-    FROM links_in_scope AS l
-    JOIN current_public_security AS p ON l.source = 'public_security' AND p.record_key = l.record_key
-    GROUP BY l.person_id
+    FROM public_security AS p
+    GROUP BY p.person
 )
 SELECT
     f.person_id,
@@ -35,41 +36,36 @@ LEFT JOIN hukou AS h USING (person_id)
 GROUP BY f.person_id;
 
 CREATE OR REPLACE TEMP VIEW fresh_person_records AS
-SELECT l.source, l.record_key, l.person_id, l.link_probability AS match_probability, b.batch
-FROM links_in_scope AS l
-JOIN (
-    SELECT 'enrollment' AS source, record_key, _batch AS batch FROM current_enrollment
-    UNION ALL SELECT 'tax', record_key, _batch FROM current_tax
-    UNION ALL SELECT 'public_security', record_key, _batch FROM current_public_security
-    UNION ALL SELECT 'education', record_key, _batch FROM current_education
-    UNION ALL SELECT 'civil_affairs', record_key, _batch FROM current_civil_affairs
-) AS b USING (source, record_key);
+SELECT 'enrollment' AS source, record_key, person AS person_id, link_probability AS match_probability,
+       _batch AS batch
+FROM enrollment
+UNION ALL SELECT 'tax', record_key, person, link_probability, _batch FROM tax
+UNION ALL SELECT 'public_security', record_key, person, link_probability, _batch FROM public_security
+UNION ALL SELECT 'education', record_key, person, link_probability, _batch FROM education
+UNION ALL SELECT 'civil_affairs', record_key, person, link_probability, _batch FROM civil_affairs;
 
 CREATE OR REPLACE TEMP VIEW fresh_enrollments AS
-SELECT l.person_id, e.record_key, e.scheme, e.coverage_year::BIGINT AS coverage_year, e.insured_region_code,
-       left(e.insured_region_code, 2) AS insured_province, e.status, e.enrolled_on, e.terminated_on
-FROM current_enrollment AS e
-JOIN links_in_scope AS l ON l.source = 'enrollment' AND l.record_key = e.record_key;
+SELECT e.person AS person_id, e.record_key, e.scheme, e.coverage_year::BIGINT AS coverage_year,
+       e.insured_region_code, left(e.insured_region_code, 2) AS insured_province, e.status, e.enrolled_on,
+       e.terminated_on
+FROM enrollment AS e;
 
 -- payments, student_records, assistance_cases: the other departments' facts that findings rest on,
 -- without names, ID numbers or birth dates (those stay in restricted/identities).
 CREATE OR REPLACE TEMP VIEW fresh_payments AS
-SELECT l.person_id, t.record_key, t.scheme, t.coverage_year::BIGINT AS coverage_year, t.amount, t.paid_on,
-       t.payer_type, t.region_code AS collecting_region_code, left(t.region_code, 2) AS collecting_province
-FROM current_tax AS t
-JOIN links_in_scope AS l ON l.source = 'tax' AND l.record_key = t.record_key;
+SELECT t.person AS person_id, t.record_key, t.scheme, t.coverage_year::BIGINT AS coverage_year, t.amount,
+       t.paid_on, t.payer_type, t.region_code AS collecting_region_code, left(t.region_code, 2) AS collecting_province
+FROM tax AS t;
 
 CREATE OR REPLACE TEMP VIEW fresh_student_records AS
-SELECT l.person_id, d.record_key, d.academic_year::BIGINT AS academic_year, d.school_region_code,
+SELECT d.person AS person_id, d.record_key, d.academic_year::BIGINT AS academic_year, d.school_region_code,
        left(d.school_region_code, 2) AS school_province, d.stage, d.status
-FROM current_education AS d
-JOIN links_in_scope AS l ON l.source = 'education' AND l.record_key = d.record_key;
+FROM education AS d;
 
 CREATE OR REPLACE TEMP VIEW fresh_assistance_cases AS
-SELECT l.person_id, c.record_key, c.assistance_type, c.status, c.region_code, left(c.region_code, 2) AS province,
-       c.effective_from, c.effective_to
-FROM current_civil_affairs AS c
-JOIN links_in_scope AS l ON l.source = 'civil_affairs' AND l.record_key = c.record_key;
+SELECT c.person AS person_id, c.record_key, c.assistance_type, c.status, c.region_code,
+       left(c.region_code, 2) AS province, c.effective_from, c.effective_to
+FROM civil_affairs AS c;
 
 CREATE OR REPLACE VIEW store_findings AS
 SELECT f.finding_id, f.finding_type, f.person_id, f.coverage_year::BIGINT AS coverage_year, f.record_keys,
