@@ -107,15 +107,18 @@ def _keep(
 
 
 def scope(con: duckdb.DuckDBPyConnection, full: bool) -> int | None:
-    """Define `registry_in_scope` and, after record_links is kept, `links_in_scope`: every person,
-    or those of publish_scope. Returns the persons in scope (None: every person)."""
+    """Define `registry_in_scope` and `identity_in_scope` and, after record_links is kept,
+    `links_in_scope`: every person, or those of publish_scope. Returns the persons in scope (None:
+    every person)."""
     if full:
         con.execute("CREATE OR REPLACE TEMP VIEW registry_in_scope AS SELECT * FROM person_registry")
-        return None
-    _run(con, "05_publish_scope.sql")
-    con.execute("""CREATE OR REPLACE TEMP VIEW registry_in_scope AS
-        SELECT * FROM person_registry SEMI JOIN publish_scope USING (person_id)""")
-    return con.execute("SELECT count(*) FROM publish_scope").fetchall()[0][0]
+    else:
+        _run(con, "05_publish_scope.sql")
+        con.execute("""CREATE OR REPLACE TEMP VIEW registry_in_scope AS
+            SELECT * FROM person_registry SEMI JOIN publish_scope USING (person_id)""")
+    _run(con, "28_identity_in_scope.sql")
+    temp_relation(con, "identity_in_scope", "SELECT * FROM identity_rows_in_scope", materialised=not full)
+    return None if full else con.execute("SELECT count(*) FROM publish_scope").fetchall()[0][0]
 
 
 def keep_record_links(con: duckdb.DuckDBPyConnection, full: bool) -> None:
@@ -155,8 +158,6 @@ def temp_relation(con: duckdb.DuckDBPyConnection, name: str, query: str, materia
 def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> frozenset[str]:
     """pub_<table> for the per-person tables; store_<table> (what the publisher writes) reads them.
     Returns the tables whose kept rows are not wholly sorted (the publisher writes them as kept)."""
-    _run(con, "28_identity_in_scope.sql")
-    temp_relation(con, "identity_in_scope", "SELECT * FROM identity_rows_in_scope", materialised=not full)
     _run(con, "30_store_tables.sql")
     as_kept = set()
     for model in PER_PERSON:

@@ -423,26 +423,44 @@ def _verify(
     ]
     if wrong:
         raise PublishError(f"{table}: types read back differ from the model: {'; '.join(wrong)}")
-    required = [f.name for f in schema if not f.nullable]
-    counts = con.execute(
-        f"SELECT count(*){''.join(f', count({quote(c)})' for c in required)} FROM {source}"
-    ).fetchall()[0]
-    if counts[0] != expected_rows:
-        raise PublishError(f"{table}: {counts[0]} rows read back, {expected_rows} written")
-    rows = counts[0]
-    nulls = [f"{c} ({rows - n} null)" for c, n in zip(required, counts[1:], strict=True) if n != rows]
+    rows, nulls_in = _rows_and_nulls(con, files, [f.name for f in schema if not f.nullable])
+    if rows != expected_rows:
+        raise PublishError(f"{table}: {rows} rows read back, {expected_rows} written")
+    nulls = [f"{c} ({n} null)" for c, n in nulls_in.items() if n]
     if nulls:
         raise PublishError(f"{table}: nulls in columns the model says are never null: {', '.join(nulls)}")
     return {
         "zone": model.zone,
         "path": f"{model.zone}/{model.table}",
-        "rows": counts[0],
+        "rows": rows,
         "files": len(files),
         "partition_by": list(model.partition_by),
         "sort_by": list(model.sort_by),
         "sorted": sort and bool(model.sort_by),
         "schema_fingerprint": schema_fingerprint(model),
     }
+
+
+def _rows_and_nulls(
+    con: duckdb.DuckDBPyConnection, files: list[Path], columns: list[str]
+) -> tuple[int, dict[str, int]]:
+    """Rows of the files, and NULLs in each of `columns`, from the files' footers (row groups'
+    counts and column statistics) rather than a pass over the data (1 s of a 10M-record publish).
+    A list's statistics count its NULL and empty values alike: list columns are read."""
+    paths = f"[{', '.join(literal(str(f)) for f in files)}]"
+    rows = con.execute(f"SELECT sum(num_rows) FROM parquet_file_metadata({paths})").fetchall()[0][0]
+    stats = dict(
+        con.execute(
+            f"SELECT path_in_schema, sum(stats_null_count) FROM parquet_metadata({paths}) GROUP BY ALL"
+        ).fetchall()
+    )
+    nulls = {c: stats.get(c) for c in columns}
+    if unknown := [c for c, n in nulls.items() if n is None]:  # a list, or no statistics written
+        counted = con.execute(
+            f"SELECT {', '.join(f'count(*) - count({quote(c)})' for c in unknown)} FROM read_parquet({paths})"
+        ).fetchall()[0]
+        nulls.update(zip(unknown, counted, strict=True))
+    return rows, nulls
 
 
 def schema_fingerprint(model: type[StoreTable]) -> str:

@@ -334,6 +334,19 @@ def test_verification_catches_a_wrong_row_count(con, tmp_path, monkeypatch):
     assert list((tmp_path / "store" / "snapshots").iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("table", "column", "kind"),
+    [("person_records", "record_key", "a plain column"), ("persons", "sources", "a list, NULL not empty")],
+)
+def test_verification_catches_nulls_the_model_forbids(con, tmp_path, table, column, kind):
+    """Read back from the footers' statistics, or for lists (whose statistics count NULL and empty
+    alike) from the data."""
+    con.execute(f"UPDATE store_{table} SET {column} = NULL WHERE person_id = 'P1a'")
+    with pytest.raises(PublishError, match=rf"analytics/{table}: nulls .*{column} \(1 null\)"):
+        publish(con, tmp_path / "store", "20261121-001", MANIFEST)
+    assert current_snapshot(tmp_path / "store") is None
+
+
 def test_relations_that_break_the_model_are_refused(con, tmp_path):
     store = tmp_path / "store"
     con.execute(

@@ -42,7 +42,9 @@ DELETE FROM std_identity AS s
 USING changed_identity AS c
 WHERE s.source = c.source AND s.record_key = c.record_key;
 
-INSERT INTO std_identity
+-- Their new rows, made once: inserted, and read for the profiles they join (not found again by a
+-- pass over the whole table).
+CREATE OR REPLACE TEMP TABLE changed_std AS
 WITH repaired AS (
     SELECT c.*, id_cosmetic(c.id_number) AS _cos FROM changed_identity AS c
 ),
@@ -94,4 +96,6 @@ SELECT
 FROM derived AS d
 LEFT JOIN name_keys AS n ON n.name = d.name;
 
-INSERT INTO profiles_touched SELECT profile_id FROM changed_record_profiles;  -- the ones they join
+INSERT INTO std_identity SELECT * FROM changed_std;
+INSERT INTO profiles_touched SELECT profile_id FROM changed_std;  -- the ones they join
+DROP TABLE changed_std;

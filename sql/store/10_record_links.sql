@@ -3,7 +3,8 @@
 -- ID number with another of the person's profiles (joined by an exact identifier); otherwise it is
 -- the strongest kept link from its profile to another profile of the same person.
 -- fresh_record_links: those rows for the persons of registry_in_scope (every person, or those a
--- nightly publish refreshes: oneperson/materialise.py), which the caller keeps in record_links.
+-- nightly publish refreshes: oneperson/materialise.py), which the caller keeps in record_links;
+-- their records are identity_in_scope (28_identity_in_scope.sql).
 CREATE OR REPLACE TEMP VIEW fresh_record_links AS
 WITH profile_person AS (
     SELECT r.profile_id, r.person_id, p.id_std, p.id_valid
@@ -33,7 +34,7 @@ SELECT
     pp.person_id,
     CASE WHEN ps.n_profiles = 1 OR pp.profile_id IN (SELECT profile_id FROM exact) THEN NULL
          ELSE st.match_probability END AS link_probability
-FROM std_identity AS s
+FROM identity_in_scope AS s
 JOIN profile_person AS pp ON pp.profile_id = s.profile_id
 JOIN person_size AS ps ON ps.person_id = pp.person_id
 LEFT JOIN strongest AS st ON st.profile_id = pp.profile_id;
