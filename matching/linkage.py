@@ -178,7 +178,8 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
             CREATE OR REPLACE TABLE cluster_edges (unique_id_l VARCHAR, unique_id_r VARCHAR);
             CREATE OR REPLACE TABLE component_summary (component_id VARCHAR, profiles BIGINT, with_id BIGINT,
                                                        valid_ids BIGINT);
-            CREATE OR REPLACE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR);""")
+            CREATE OR REPLACE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR);
+            CREATE OR REPLACE TEMP TABLE relink AS SELECT unique_id AS profile_id FROM linkage_profiles;""")
     con.execute((SQL / "link" / "14_recluster_scope.sql").read_text(encoding="utf-8"))
     n = con.execute("SELECT count(*) FROM recluster_nodes").fetchall()[0][0]
     # A profile that went is in `touched`, so its component is among the affected ones.

@@ -103,7 +103,8 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
              EXCEPT SELECT profile_id, person_id FROM registry_now))""")
         con.execute("""
             DELETE FROM person_registry WHERE person_id IN (SELECT person_id FROM persons_in_question);
-            INSERT INTO person_registry SELECT * FROM registry_now;""")
+            INSERT INTO person_registry SELECT * FROM registry_now;
+            DELETE FROM clusters_written;  -- the registry is their clusters again""")
         con.execute((SQL / "link" / "35_record_persons.sql").read_text(encoding="utf-8"))
         counts = con.execute("""SELECT (SELECT count(DISTINCT cluster_id) FROM profile_clusters),
             (SELECT count(*) FROM run_merges), (SELECT count(*) FROM run_splits)""").fetchall()[0]

@@ -535,12 +535,13 @@ def link(
     from matching.linkage import link_full, link_incremental, load_decisions
     from matching.person_ids import assign_person_ids
     from matching.training import DEFAULT_MODEL, load
+    from oneperson.warehouse import transaction
 
     run_id = uuid.uuid4().hex
     con = duckdb.connect(str(warehouse))
     if decisions:
         console.print(f"{load_decisions(con, decisions, run_id):,} new decisions from {decisions}")
-    with console.status("linking"):
+    with console.status("linking"), transaction(con):  # links, clusters and ids together or not at all
         result = (link_full if full else link_incremental)(con, load(model or DEFAULT_MODEL))
         ids = assign_person_ids(con, run_id)
     queued = con.execute("SELECT count(*) FROM review_queue").fetchall()[0][0]

@@ -198,7 +198,18 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
         ({**base, "f": "Z"}, [*base_links, ("d", "f", 0.6)], []),  # c gone
     ]
 
-    def night(con: duckdb.DuckDBPyConnection, profiles: dict, links: list, matches: list, incremental: bool):
+    def night(
+        con: duckdb.DuckDBPyConnection,
+        profiles: dict,
+        links: list,
+        matches: list,
+        incremental: bool,
+        came_went=(),
+    ):
+        # relink: the profiles regrouped since the last link (matching/training.py), here those come or gone
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE relink AS SELECT unnest(?::VARCHAR[]) AS profile_id", [came_went]
+        )
         con.execute("""
             CREATE OR REPLACE TABLE linkage_profiles (unique_id VARCHAR, id_std VARCHAR, id_valid BOOLEAN);
             CREATE OR REPLACE TABLE profile_links (unique_id_l VARCHAR, unique_id_r VARCHAR,
@@ -228,9 +239,10 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
             )
         }
 
-    kept = duckdb.connect()
+    kept, before = duckdb.connect(), set()
     for number, (profiles, links, matches) in enumerate(nights, start=1):
-        incremental = night(kept, profiles, links, matches, incremental=number > 1)
+        incremental = night(kept, profiles, links, matches, number > 1, sorted(before ^ profiles.keys()))
+        before = set(profiles)
         assert incremental == night(duckdb.connect(), profiles, links, matches, incremental=False), number
         clusters = dict(incremental["profile_clusters"])
         if number == 1:  # d's one candidate is a

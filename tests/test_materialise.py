@@ -141,6 +141,8 @@ def test_persons_whose_profiles_moved_are_refreshed(tmp_path: Path, monkeypatch:
         ORDER BY cluster_id LIMIT 2""").fetchall()
     with transaction(con):
         con.execute("UPDATE profile_clusters SET cluster_id = ? WHERE cluster_id = ?", [a[0], b[0]])
+        written = "INSERT INTO clusters_written SELECT profile_id FROM profile_clusters WHERE cluster_id = ?"
+        con.execute(written, a)
         assign_person_ids(con, "run-merge")
         assert con.execute("SELECT count(DISTINCT person_id) FROM persons_dirty").fetchall()[0][0] == 2
         refreshed = refresh_store(con, "s2")

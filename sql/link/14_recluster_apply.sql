@@ -31,3 +31,10 @@ UNION SELECT profile_id FROM payment_placements;
 DELETE FROM profile_clusters WHERE profile_id IN (SELECT profile_id FROM clusters_reset);
 INSERT INTO profile_clusters
 SELECT c.profile_id, c.component_id FROM profile_components AS c SEMI JOIN clusters_reset AS r USING (profile_id);
+
+-- The profiles whose row of profile_clusters was written since person ids were last given: reset
+-- here, and attached, split or placed (15_attach_unique.sql, 17_cannot_link.sql,
+-- 18_place_payments.sql). The only ones whose person can have changed (sql/link/30_person_ids.sql);
+-- emptied when ids are given.
+CREATE TABLE IF NOT EXISTS clusters_written (profile_id VARCHAR);
+INSERT INTO clusters_written SELECT profile_id FROM clusters_reset;

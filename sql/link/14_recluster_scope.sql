@@ -20,12 +20,19 @@ FROM edges_now AS n
 FULL JOIN cluster_edges AS b ON b.unique_id_l = n.unique_id_l AND b.unique_id_r = n.unique_id_r
 WHERE n.unique_id_l IS NULL OR b.unique_id_l IS NULL;
 
+-- A profile came or went only if it was regrouped since the last link (relink: matching/training.py;
+-- every profile when the components are made anew): those of relink that are a current profile
+-- or in a component, not both. Two anti-joins of every profile against every component's cost
+-- 1.2 s at 10M records.
 CREATE OR REPLACE TEMP TABLE touched AS
 WITH changed AS (SELECT unique_id_l, unique_id_r FROM changed_edges)
 SELECT unique_id_l AS profile_id FROM changed
 UNION SELECT unique_id_r FROM changed
-UNION SELECT p.unique_id FROM linkage_profiles AS p ANTI JOIN profile_components AS c ON c.profile_id = p.unique_id
-UNION SELECT c.profile_id FROM profile_components AS c ANTI JOIN linkage_profiles AS p ON p.unique_id = c.profile_id;
+UNION SELECT k.profile_id
+FROM relink AS k
+LEFT JOIN linkage_profiles AS p ON p.unique_id = k.profile_id
+LEFT JOIN profile_components AS c ON c.profile_id = k.profile_id
+WHERE (p.unique_id IS NULL) <> (c.profile_id IS NULL);
 
 CREATE OR REPLACE TEMP TABLE affected_components AS
 SELECT DISTINCT c.component_id FROM profile_components AS c SEMI JOIN touched AS t ON t.profile_id = c.profile_id;

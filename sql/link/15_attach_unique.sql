@@ -30,3 +30,4 @@ UPDATE profile_clusters AS c
 SET cluster_id = a.cluster_id
 FROM profile_attachments AS a
 WHERE c.profile_id = a.profile_id;
+INSERT INTO clusters_written SELECT profile_id FROM profile_attachments;

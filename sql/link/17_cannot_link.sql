@@ -50,3 +50,4 @@ UPDATE profile_clusters AS c
 SET cluster_id = s.new_cluster_id
 FROM cannot_link_splits AS s
 WHERE c.profile_id = s.profile_id;
+INSERT INTO clusters_written SELECT profile_id FROM cannot_link_splits;

@@ -130,3 +130,4 @@ UPDATE profile_clusters AS c
 SET cluster_id = p.cluster_id
 FROM payment_placements AS p
 WHERE c.profile_id = p.profile_id;
+INSERT INTO clusters_written SELECT profile_id FROM payment_placements;

@@ -11,11 +11,23 @@
 -- is now in; the clusters in question are those and the current clusters of those persons'
 -- profiles. That set is closed: a cluster outside it holds no moved profile, so its profiles are
 -- exactly one previous person's, who claims it alone and keeps the id, as the full rule gives.
+--
+-- After every run the registry's cluster of each profile is its cluster in profile_clusters, so a
+-- profile can only have moved if its row there was written since (clusters_written:
+-- sql/link/14_recluster_apply.sql), or if its registry row is from before clusters were kept. Only
+-- those are compared, where a full join of the two tables compared every profile (1.2 s at 10M
+-- records).
 CREATE OR REPLACE TEMP TABLE moved_profiles AS
-SELECT profile_id, c.cluster_id, r.person_id
-FROM profile_clusters AS c
-FULL JOIN person_registry AS r USING (profile_id)
-WHERE r.cluster_id IS NULL OR c.cluster_id IS DISTINCT FROM r.cluster_id;  -- new, moved, gone, or from before clusters were kept
+WITH candidates AS (
+    SELECT profile_id FROM clusters_written
+    UNION SELECT profile_id FROM person_registry WHERE cluster_id IS NULL
+)
+SELECT k.profile_id, c.cluster_id, r.person_id
+FROM candidates AS k
+LEFT JOIN profile_clusters AS c USING (profile_id)
+LEFT JOIN person_registry AS r USING (profile_id)
+WHERE (c.profile_id IS NOT NULL OR r.profile_id IS NOT NULL)
+  AND (r.cluster_id IS NULL OR c.cluster_id IS DISTINCT FROM r.cluster_id);  -- new, moved, gone, or from before clusters were kept
 
 CREATE OR REPLACE TEMP TABLE persons_in_question AS
 SELECT m.person_id FROM moved_profiles AS m WHERE m.person_id IS NOT NULL
