@@ -50,8 +50,7 @@ class LinkResult:
     profiles: int
     profiles_scored: int  # profiles whose pairs were scored in this run
     links_kept: int
-    links_used: int
-    clusters: int
+    links_used: int  # (the persons are counted by matching.person_ids)
     profiles_reclustered: int = 0  # profiles whose connected component was recomputed
     scoring_seconds: float = 0.0  # of which the pairwise scoring (Splink predict), on either backend
 
@@ -144,12 +143,10 @@ def _cluster(
     kept, used = con.execute(
         "SELECT count(*), count(*) FILTER (match_probability >= ?) FROM profile_links", [threshold]
     ).fetchall()[0]
-    # Every profile is in profile_clusters (clustered whole or kept from the last night).
-    n_clusters = con.execute("SELECT count(DISTINCT cluster_id) FROM profile_clusters").fetchall()[0][0]
     # Splink's working tables (predictions, clusters, term frequencies) were copied into our own
     # tables above; left in the warehouse they would double its size.
     linker.table_management.delete_tables_created_by_splink_from_db()
-    return LinkResult(mode, profiles, scored, kept, used, n_clusters, reclustered)
+    return LinkResult(mode, profiles, scored, kept, used, reclustered)
 
 
 def _clusters(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float, incremental: bool) -> int:

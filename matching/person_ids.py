@@ -78,6 +78,12 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
     )
     now = datetime.now(UTC).replace(tzinfo=None)
     with transaction(con):
+        # The persons are counted from the last run's count: those in question go, the clusters in
+        # question come (a count of every distinct cluster took 0.8 s at 10M records).
+        con.execute("""CREATE TABLE IF NOT EXISTS registry_persons AS
+            SELECT count(DISTINCT person_id) AS persons FROM person_registry;
+            UPDATE registry_persons SET persons = persons - (SELECT count(*) FROM persons_in_question)
+                + (SELECT count(*) FROM cluster_ids)""")
         con.execute("""CREATE OR REPLACE TEMP TABLE cluster_person AS
             SELECT c.cluster_id, coalesce(c.kept_id, n.person_id) AS person_id
             FROM cluster_ids AS c LEFT JOIN new_ids AS n USING (cluster_id)""")
@@ -106,7 +112,7 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
             INSERT INTO person_registry SELECT * FROM registry_now;
             DELETE FROM clusters_written;  -- the registry is their clusters again""")
         con.execute((SQL / "link" / "35_record_persons.sql").read_text(encoding="utf-8"))
-        counts = con.execute("""SELECT (SELECT count(DISTINCT cluster_id) FROM profile_clusters),
+        counts = con.execute("""SELECT (SELECT persons FROM registry_persons),
             (SELECT count(*) FROM run_merges), (SELECT count(*) FROM run_splits)""").fetchall()[0]
     persons, merges, splits = counts
     return IdResult(persons, persons - new_ids.height, new_ids.height, merges, splits)

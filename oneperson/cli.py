@@ -548,7 +548,7 @@ def link(
     console.print(
         f"{result.mode} link: {result.profiles:,} profiles ({result.profiles_scored:,} scored), "
         f"{result.links_kept:,} links kept, {result.links_used:,} at or above the clustering threshold, "
-        f"{result.clusters:,} persons; {queued:,} pairs to review"
+        f"{ids.persons:,} persons; {queued:,} pairs to review"
     )
     console.print(
         f"person ids: {ids.kept:,} kept, {ids.new:,} new, {ids.merges:,} merges, {ids.splits:,} splits"

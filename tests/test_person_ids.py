@@ -117,8 +117,9 @@ def test_working_on_the_clusters_in_question_gives_the_full_rules_result(
         full.execute("INSERT INTO clusters_written SELECT profile_id FROM profile_clusters")  # new ones
         if night:
             full.execute("UPDATE person_registry SET cluster_id = NULL")  # every profile in question
-        assign_person_ids(scoped, f"night{night}")
+        counted = assign_person_ids(scoped, f"night{night}").persons  # from the last night's count
         assign_person_ids(full, f"night{night}")
+        assert counted == len(set(clusters.values()))
         for query in (
             "SELECT * FROM person_registry",
             "SELECT * FROM person_ids_issued",
