@@ -216,15 +216,16 @@ def _score_placements(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDB
         -- profile_link_ends holds each link from both ends: an equi-join, where a NOT EXISTS on
         -- either orientation (an OR) was a nested loop (46 s of a 10M-record increment).
         ANTI JOIN profile_link_ends AS l
-            ON l.profile_id = p.profile_id AND l.other_id = p.enrollment_profile_id;
+            ON l.profile_id = p.profile_id AND l.other_id = p.enrollment_profile_id;""")
+    if not con.execute("SELECT count(*) FROM placement_pairs").fetchall()[0][0]:
+        return  # (most nights: each pair is scored once, the night it is first placed)
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE placement_payments AS
         SELECT l.*, l.unique_id AS placement FROM linkage_profiles AS l
         JOIN placement_pairs AS p ON p.payment_profile = l.unique_id;
         CREATE OR REPLACE TEMP TABLE placement_enrollments AS
         SELECT l.*, p.payment_profile AS placement FROM linkage_profiles AS l
         JOIN placement_pairs AS p ON p.enrollment_profile = l.unique_id;""")
-    if not con.execute("SELECT count(*) FROM placement_pairs").fetchall()[0][0]:
-        return
     scored = linker.inference.predict_between(
         db.register("placement_enrollments"),
         db.register("placement_payments"),

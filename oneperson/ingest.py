@@ -240,8 +240,8 @@ def _upsert_current(con: duckdb.DuckDBPyConnection, batch: Batch, checked: list[
         SELECT _record_key, {", ".join(quote(c) for c in contract)}, ?, _file, _line FROM batch_latest""",
         [batch.name],
     )
-    for to_do in ("changed_records", "unpublished_changes"):  # to standardise; to publish
-        con.execute(f"INSERT INTO {to_do} SELECT ?, _record_key FROM batch_latest", [batch.source])
+    # to standardise (and then to publish: sql/standardise/20_std_identity.sql)
+    con.execute("INSERT INTO changed_records SELECT ?, _record_key FROM batch_latest", [batch.source])
     con.execute("DROP TABLE batch_latest")
 
 

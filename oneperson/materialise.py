@@ -9,16 +9,17 @@ persons in `publish_scope`:
 
 * persons the link step marked (`persons_dirty`: both the old and the new id of every profile
   whose person changed, from the registry's difference; matching/person_ids.py);
-* the old and new persons of every record changed since the last publish (`unpublished_changes`,
-  written by ingest) and of every record a reviewer's decision names.
+* the persons of the profiles that records changed since the last publish left or joined
+  (`unpublished_profiles`, written by standardise), and the old and new persons of every record a
+  reviewer's decision names.
 
 Every rule, fact and link probability of the store is a function of one person's records and
 links, so the rows of persons outside that scope are unchanged; `tests/test_materialise.py` checks
 that the refreshed tables equal a full recompute. A full refresh runs instead when the tables are
 missing, when the coverage years changed (missing_enrollment is evaluated for every year), and
 when the definitions changed (a new release's SQL or model: `definition_fingerprint`).
-Both pending lists are emptied in the publish's transaction, so a failed publish leaves them for
-the next run.
+Both pending lists (persons_dirty, unpublished_profiles) are emptied in the publish's transaction,
+so a failed publish leaves them for the next run.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def refresh_mode(con: duckdb.DuckDBPyConnection) -> str:
     """`incremental` when the kept tables can be refreshed person by person, else `full` (and why)."""
     con.execute("""CREATE TABLE IF NOT EXISTS publish_state (definition VARCHAR, coverage_years INTEGER[]);
         CREATE TABLE IF NOT EXISTS persons_dirty (person_id VARCHAR);
+        CREATE TABLE IF NOT EXISTS unpublished_profiles (profile_id VARCHAR);
         CREATE TABLE IF NOT EXISTS pub_runs (table_name VARCHAR PRIMARY KEY, rows_appended BIGINT)""")
     present = tables_present(con, *KEPT)
     if missing := [t for t in KEPT if t not in present]:
@@ -169,7 +171,7 @@ def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> frozenset[s
 
 def mark_published(con: duckdb.DuckDBPyConnection) -> None:
     """The kept tables are now current: empty the pending lists, remember what computed them."""
-    con.execute("DELETE FROM unpublished_changes; DELETE FROM persons_dirty; DELETE FROM publish_state")
+    con.execute("DELETE FROM unpublished_profiles; DELETE FROM persons_dirty; DELETE FROM publish_state")
     con.execute(
         "INSERT INTO publish_state SELECT ?, list(coverage_year ORDER BY coverage_year) FROM coverage_years",
         [definition_fingerprint()],

@@ -67,7 +67,7 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
     assert second.mode == "incremental" and 0 < second.persons_refreshed < persons
     assert_equals_full_recompute(con, "s2")
     assert con.execute("SELECT count(*) FROM persons_dirty").fetchall()[0][0] == 0
-    assert con.execute("SELECT count(*) FROM unpublished_changes").fetchall()[0][0] == 0
+    assert con.execute("SELECT count(*) FROM unpublished_profiles").fetchall()[0][0] == 0
 
     # A reviewer joins two persons of one record each (a merge), with the next batches.
     pair = con.execute("""
@@ -120,8 +120,7 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
         FROM current_tax AS b WHERE a.record_key = ? AND b.record_key = ?""",
         [moved, target],
     )
-    con.execute("INSERT INTO changed_records VALUES ('tax', ?)", [moved])
-    con.execute("INSERT INTO unpublished_changes VALUES ('tax', ?)", [moved])
+    con.execute("INSERT INTO changed_records VALUES ('tax', ?)", [moved])  # as ingest lists it
     fifth = night(con, landing, "s5")
     assert fifth.mode == "incremental"
     assert con.execute("SELECT count(*) FROM persons_dirty").fetchall()[0][0] == 0
@@ -159,7 +158,6 @@ def test_a_new_coverage_year_refreshes_every_person(tmp_path: Path, monkeypatch:
         "UPDATE current_tax SET coverage_year = 2031 "
         "WHERE record_key = (SELECT min(record_key) FROM current_tax)"
     )
-    con.execute("INSERT INTO unpublished_changes SELECT 'tax', min(record_key) FROM current_tax")
     with transaction(con):
         refreshed = refresh_store(con, "s2")
     assert refreshed.mode == "full: the coverage years changed" and refreshed.persons_refreshed is None

@@ -54,12 +54,9 @@ CREATE TABLE IF NOT EXISTS changed_records (
     record_key  VARCHAR
 );
 
--- Records whose current version changed since the last publish: the publish refreshes the store
--- tables of their persons (oneperson/materialise.py) and empties this in its own transaction.
-CREATE TABLE IF NOT EXISTS unpublished_changes (
-    source      VARCHAR,
-    record_key  VARCHAR
-);
+-- (unpublished_changes, the records changed since the last publish, gave way to the profiles they
+-- left or joined: unpublished_profiles, sql/standardise/20_std_identity.sql.)
+DROP TABLE IF EXISTS unpublished_changes;
 
 -- Snapshots this warehouse's findings history was committed for (see oneperson/nightly.py): the
 -- latest one must be CURRENT; if a crash stopped its publish midway, the next run completes it.

@@ -33,10 +33,14 @@ CREATE TABLE IF NOT EXISTS std_identity (
 -- The profiles these records leave and join: build_profiles (30_identity_profiles.sql) regroups
 -- only those. Kept until it has, so a crash in between loses none.
 CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR);
-CREATE OR REPLACE TEMP VIEW changed_record_profiles AS
+-- And, for the next publish (sql/store/05_publish_scope.sql), the same profiles: kept until it has.
+CREATE TABLE IF NOT EXISTS unpublished_profiles (profile_id VARCHAR);
+CREATE OR REPLACE TEMP TABLE profiles_left AS
 SELECT s.profile_id FROM std_identity AS s
 SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key;
-INSERT INTO profiles_touched SELECT profile_id FROM changed_record_profiles;  -- the ones they leave
+INSERT INTO profiles_touched SELECT profile_id FROM profiles_left;  -- the ones they leave
+INSERT INTO unpublished_profiles SELECT profile_id FROM profiles_left;
+DROP TABLE profiles_left;
 
 DELETE FROM std_identity AS s
 USING changed_identity AS c
@@ -98,4 +102,5 @@ LEFT JOIN name_keys AS n ON n.name = d.name;
 
 INSERT INTO std_identity SELECT * FROM changed_std;
 INSERT INTO profiles_touched SELECT profile_id FROM changed_std;  -- the ones they join
+INSERT INTO unpublished_profiles SELECT profile_id FROM changed_std;
 DROP TABLE changed_std;
