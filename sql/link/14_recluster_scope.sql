@@ -22,8 +22,8 @@ WHERE n.unique_id_l IS NULL OR b.unique_id_l IS NULL;
 
 -- A profile came or went only if it was regrouped since the last link (relink: matching/training.py;
 -- every profile when the components are made anew): those of relink that are a current profile
--- or in a component, not both. Two anti-joins of every profile against every component's cost
--- 1.2 s at 10M records.
+-- or in a component, not both (two anti-joins of every profile against every component cost
+-- 1.2 s at 10M records).
 CREATE OR REPLACE TEMP TABLE touched AS
 WITH changed AS (SELECT unique_id_l, unique_id_r FROM changed_edges)
 SELECT unique_id_l AS profile_id FROM changed

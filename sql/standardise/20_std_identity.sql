@@ -35,12 +35,10 @@ CREATE TABLE IF NOT EXISTS std_identity (
 CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR);
 -- And, for the next publish (sql/store/05_publish_scope.sql), the same profiles: kept until it has.
 CREATE TABLE IF NOT EXISTS unpublished_profiles (profile_id VARCHAR);
-CREATE OR REPLACE TEMP TABLE profiles_left AS
+CREATE OR REPLACE TEMP VIEW changed_record_profiles AS
 SELECT s.profile_id FROM std_identity AS s
 SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key;
-INSERT INTO profiles_touched SELECT profile_id FROM profiles_left;  -- the ones they leave
-INSERT INTO unpublished_profiles SELECT profile_id FROM profiles_left;
-DROP TABLE profiles_left;
+CREATE OR REPLACE TEMP TABLE changed_profiles AS SELECT profile_id FROM changed_record_profiles;  -- the ones they leave
 
 DELETE FROM std_identity AS s
 USING changed_identity AS c
@@ -100,9 +98,7 @@ SELECT
 FROM derived AS d
 LEFT JOIN name_keys AS n ON n.name = d.name;
 
-CREATE OR REPLACE TEMP TABLE profiles_joined AS
-SELECT s.profile_id FROM std_identity AS s
-SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key;
-INSERT INTO profiles_touched SELECT profile_id FROM profiles_joined;  -- the ones they join
-INSERT INTO unpublished_profiles SELECT profile_id FROM profiles_joined;
-DROP TABLE profiles_joined;
+INSERT INTO changed_profiles SELECT profile_id FROM changed_record_profiles;  -- the ones they join
+INSERT INTO profiles_touched SELECT profile_id FROM changed_profiles;
+INSERT INTO unpublished_profiles SELECT profile_id FROM changed_profiles;
+DROP TABLE changed_profiles;
