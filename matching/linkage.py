@@ -169,14 +169,15 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
     components, clusters every profile. Returns the number of profiles clustered."""
     con.execute(f"SET VARIABLE threshold = {threshold}")
     kept = ("profile_components", "cluster_edges", "component_summary", "profile_clusters")
-    if not (incremental and len(tables_present(con, *kept)) == len(kept)):  # everything is touched
+    anew = not (incremental and len(tables_present(con, *kept)) == len(kept))  # everything is touched
+    con.execute(f"SET VARIABLE components_anew = {str(anew).lower()}")
+    if anew:
         con.execute("""
             CREATE OR REPLACE TABLE profile_components (profile_id VARCHAR, component_id VARCHAR);
             CREATE OR REPLACE TABLE cluster_edges (unique_id_l VARCHAR, unique_id_r VARCHAR);
             CREATE OR REPLACE TABLE component_summary (component_id VARCHAR, profiles BIGINT, with_id BIGINT,
                                                        valid_ids BIGINT);
-            CREATE OR REPLACE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR);
-            CREATE OR REPLACE TEMP TABLE relink AS SELECT unique_id AS profile_id FROM linkage_profiles;""")
+            CREATE OR REPLACE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR);""")
     con.execute((SQL / "link" / "14_recluster_scope.sql").read_text(encoding="utf-8"))
     n = con.execute("SELECT count(*) FROM recluster_nodes").fetchall()[0][0]
     # A profile that went is in `touched`, so its component is among the affected ones.

@@ -4,8 +4,9 @@
 -- profiles); the others are kept as they are. This is exact: an edge from a revisited profile
 -- leads either inside its old component (revisited whole) or is new (both ends revisited), so the
 -- revisited set is closed, and a component's id (its smallest profile id) does not depend on the
--- rest of the graph. Needs getvariable('threshold'), and profile_components / cluster_edges from
--- the previous clustering (oneperson writes them below; see matching/linkage.py).
+-- rest of the graph. Needs getvariable('threshold') and getvariable('components_anew'), relink,
+-- and profile_components / cluster_edges from the previous clustering (oneperson writes them
+-- below; see matching/linkage.py).
 CREATE OR REPLACE TEMP TABLE edges_now AS
 SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, greatest(unique_id_l, unique_id_r) AS unique_id_r
 FROM profile_links
@@ -20,10 +21,10 @@ FROM edges_now AS n
 FULL JOIN cluster_edges AS b ON b.unique_id_l = n.unique_id_l AND b.unique_id_r = n.unique_id_r
 WHERE n.unique_id_l IS NULL OR b.unique_id_l IS NULL;
 
--- A profile came or went only if it was regrouped since the last link (relink: matching/training.py;
--- every profile when the components are made anew): those of relink that are a current profile
--- or in a component, not both (two anti-joins of every profile against every component cost
--- 1.2 s at 10M records).
+-- A profile came or went only if it was regrouped since the last link (relink: matching/training.py):
+-- those of relink that are a current profile or in a component, not both (two anti-joins of every
+-- profile against every component cost 1.2 s at 10M records). When the components are made anew
+-- (getvariable('components_anew'), set by matching/linkage.py), every current profile came.
 CREATE OR REPLACE TEMP TABLE touched AS
 WITH changed AS (SELECT unique_id_l, unique_id_r FROM changed_edges)
 SELECT unique_id_l AS profile_id FROM changed
@@ -32,7 +33,8 @@ UNION SELECT k.profile_id
 FROM relink AS k
 LEFT JOIN linkage_profiles AS p ON p.unique_id = k.profile_id
 LEFT JOIN profile_components AS c ON c.profile_id = k.profile_id
-WHERE (p.unique_id IS NULL) <> (c.profile_id IS NULL);
+WHERE (p.unique_id IS NULL) <> (c.profile_id IS NULL)
+UNION SELECT unique_id FROM linkage_profiles WHERE getvariable('components_anew');
 
 CREATE OR REPLACE TEMP TABLE affected_components AS
 SELECT DISTINCT c.component_id FROM profile_components AS c SEMI JOIN touched AS t ON t.profile_id = c.profile_id;
