@@ -89,11 +89,10 @@ def link_incremental(
     if len(tables_present(con, "profile_links", "person_registry")) < 2:
         return link_full(con, model, threshold)
     profiles = prepare_profiles(con, refresh=True)
-    # New profiles are among those regrouped since the last link (relink); every other current
-    # profile is known. Both are read from the few regrouped profiles, not every profile.
+    # New profiles are among the rows refreshed since the last link (relinked_profiles); every
+    # other current profile is known. Both are read from those few rows, not every profile.
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE profiles_new AS SELECT p.* FROM linkage_profiles AS p
-            SEMI JOIN relink AS k ON k.profile_id = p.unique_id
+        CREATE OR REPLACE TEMP TABLE profiles_new AS SELECT p.* FROM relinked_profiles AS p
             ANTI JOIN person_registry AS r ON r.profile_id = p.unique_id;
         CREATE OR REPLACE TEMP VIEW profiles_known AS SELECT p.* FROM linkage_profiles AS p
             ANTI JOIN profiles_new AS n ON n.unique_id = p.unique_id;
@@ -169,7 +168,12 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
     components, clusters every profile. Returns the number of profiles clustered."""
     con.execute(f"SET VARIABLE threshold = {threshold}")
     kept = ("profile_components", "cluster_edges", "component_summary", "profile_clusters")
-    anew = not (incremental and len(tables_present(con, *kept)) == len(kept))  # everything is touched
+    # cluster_edges holds the edges at the threshold they were clustered at; the night's changed
+    # edges are looked for only among the links written since, so another threshold starts anew.
+    con.execute("CREATE TABLE IF NOT EXISTS clustering_threshold (threshold DOUBLE)")
+    clustered_at = con.execute("SELECT threshold FROM clustering_threshold").fetchall()
+    kept_whole = len(tables_present(con, *kept)) == len(kept)
+    anew = not (incremental and kept_whole and clustered_at == [(threshold,)])  # everything is touched
     con.execute(f"SET VARIABLE components_anew = {str(anew).lower()}")
     if anew:
         con.execute("""
@@ -198,7 +202,9 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
     con.execute("""
         DELETE FROM cluster_edges AS e USING changed_edges AS c
         WHERE NOT c.in_now AND e.unique_id_l = c.unique_id_l AND e.unique_id_r = c.unique_id_r;
-        INSERT INTO cluster_edges SELECT unique_id_l, unique_id_r FROM changed_edges WHERE in_now;""")
+        INSERT INTO cluster_edges SELECT unique_id_l, unique_id_r FROM changed_edges WHERE in_now;
+        DELETE FROM clustering_threshold;""")
+    con.execute("INSERT INTO clustering_threshold VALUES (?)", [threshold])
     return n
 
 
@@ -221,11 +227,15 @@ def _score_placements(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDB
     if not con.execute("SELECT count(*) FROM placement_pairs").fetchall()[0][0]:
         return  # (most nights: each pair is scored once, the night it is first placed)
     con.execute("""
+        CREATE OR REPLACE TEMP TABLE placement_profiles AS  -- both ends' rows, in one pass over the profiles
+        SELECT l.* FROM linkage_profiles AS l
+        WHERE l.unique_id IN (SELECT payment_profile FROM placement_pairs UNION SELECT enrollment_profile
+                              FROM placement_pairs);
         CREATE OR REPLACE TEMP TABLE placement_payments AS
-        SELECT l.*, l.unique_id AS placement FROM linkage_profiles AS l
+        SELECT l.*, l.unique_id AS placement FROM placement_profiles AS l
         JOIN placement_pairs AS p ON p.payment_profile = l.unique_id;
         CREATE OR REPLACE TEMP TABLE placement_enrollments AS
-        SELECT l.*, p.payment_profile AS placement FROM linkage_profiles AS l
+        SELECT l.*, p.payment_profile AS placement FROM placement_profiles AS l
         JOIN placement_pairs AS p ON p.enrollment_profile = l.unique_id;""")
     scored = linker.inference.predict_between(
         db.register("placement_enrollments"),

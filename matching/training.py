@@ -16,7 +16,7 @@ import duckdb
 from splink import DuckDBAPI, Linker, block_on
 
 from matching.model import MODEL_VERSION, settings
-from oneperson.warehouse import SQL, tables_present
+from oneperson.warehouse import SQL, tables_present, temp_relation
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODEL_DIR / f"{MODEL_VERSION}.json"
@@ -26,23 +26,31 @@ def prepare_profiles(con: duckdb.DuckDBPyConnection, refresh: bool = False) -> i
     """(Re)build linkage_profiles from identity_profiles; returns the profile count. `refresh`:
     only the rows of the profiles regrouped since the last link (profiles_to_link), when
     linkage_profiles exists (a rebuild was a pass over every profile: 10 s at 10M records).
-    Either way profiles_to_link is emptied; `vanished_profiles` lists the refreshed profiles
-    that no longer exist."""
+    Either way profiles_to_link is emptied; `relinked_profiles` holds the refreshed rows (the
+    incremental link reads its new profiles from them, not from every profile) and
+    `vanished_profiles` the refreshed profiles that no longer exist."""
     con.execute((SQL / "link" / "10_linkage_profiles.sql").read_text(encoding="utf-8"))
     con.execute("CREATE TABLE IF NOT EXISTS profiles_to_link (profile_id VARCHAR)")
     if refresh and tables_present(con, "linkage_profiles"):
         con.execute("""
-            CREATE OR REPLACE TEMP TABLE relink AS SELECT DISTINCT profile_id FROM profiles_to_link;
+            CREATE OR REPLACE TEMP TABLE relink AS SELECT DISTINCT profile_id FROM profiles_to_link""")
+        temp_relation(
+            con,
+            "relinked_profiles",
+            "SELECT * FROM linkage_profile_rows WHERE unique_id IN (SELECT profile_id FROM relink)",
+            materialised=True,
+        )
+        con.execute("""
             DELETE FROM linkage_profiles WHERE unique_id IN (SELECT profile_id FROM relink);
-            INSERT INTO linkage_profiles SELECT * FROM linkage_profile_rows
-                WHERE unique_id IN (SELECT profile_id FROM relink);
+            INSERT INTO linkage_profiles SELECT * FROM relinked_profiles;
             CREATE OR REPLACE TEMP TABLE vanished_profiles AS
                 SELECT profile_id FROM relink AS k
-                ANTI JOIN linkage_profiles AS p ON p.unique_id = k.profile_id""")
+                ANTI JOIN relinked_profiles AS p ON p.unique_id = k.profile_id""")
     else:
         con.execute("""CREATE OR REPLACE TABLE linkage_profiles AS SELECT * FROM linkage_profile_rows;
             CREATE OR REPLACE TEMP TABLE relink AS SELECT unique_id AS profile_id FROM linkage_profiles;
             CREATE OR REPLACE TEMP TABLE vanished_profiles (profile_id VARCHAR)""")
+        temp_relation(con, "relinked_profiles", "SELECT * FROM linkage_profiles", materialised=False)
     con.execute("DELETE FROM profiles_to_link")
     return con.execute("SELECT count(*) FROM linkage_profiles").fetchall()[0][0]
 

@@ -15,6 +15,7 @@ import duckdb
 
 from oneperson import materialise
 from oneperson.rules import compute_findings
+from oneperson.warehouse import temp_relation
 from schemas.sources import SOURCES
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def linked_sources(con: duckdb.DuckDBPyConnection, materialised: bool = False) -
     views, for a refresh of a few persons (the rules read each source several times; as views,
     each read joined the whole source again: 13 s of a 10M-record increment)."""
     for source in SOURCES:
-        materialise.temp_relation(
+        temp_relation(
             con,
             source,
             f"""SELECT c.*, l.person_id AS person, l.link_probability

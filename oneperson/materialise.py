@@ -32,7 +32,7 @@ import duckdb
 
 from matching.model import MODEL_VERSION
 from oneperson.sqltext import quote
-from oneperson.warehouse import SQL, tables_present
+from oneperson.warehouse import SQL, tables_present, temp_relation
 from schemas.store import STORE_TABLES
 
 log = logging.getLogger(__name__)
@@ -142,19 +142,6 @@ def keep_findings(con: duckdb.DuckDBPyConnection, full: bool, snapshot_id: str) 
     _keep(con, "findings_current", "fresh_findings", full)
     con.execute("SET VARIABLE snapshot_id = ?", [snapshot_id])
     _run(con, "25_findings_history.sql")
-
-
-def temp_relation(con: duckdb.DuckDBPyConnection, name: str, query: str, materialised: bool) -> None:
-    """A temp view `name` over `query`, or (`materialised`) a temp table of it: on a refresh of a
-    few persons a relation read several times is computed once, where a full refresh reads it once
-    or twice as a view. One connection may do both kinds of refresh, so the other kind goes first."""
-    for (kind,) in con.execute(
-        "SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? AND temporary "
-        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ? AND temporary",
-        [name, name],
-    ).fetchall():
-        con.execute(f"DROP {kind} temp.{name}")
-    con.execute(f"CREATE TEMP {'TABLE' if materialised else 'VIEW'} {name} AS {query}")
 
 
 def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> frozenset[str]:

@@ -41,6 +41,19 @@ def tables_present(con: duckdb.DuckDBPyConnection, *names: str) -> set[str]:
     return {name for (name,) in rows}
 
 
+def temp_relation(con: duckdb.DuckDBPyConnection, name: str, query: str, materialised: bool) -> None:
+    """A temp view `name` over `query`, or (`materialised`) a temp table of it: on a refresh of a
+    few persons a relation read several times is computed once, where a full refresh reads it once
+    or twice as a view. One connection may do both kinds of refresh, so the other kind goes first."""
+    for (kind,) in con.execute(
+        "SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? AND temporary "
+        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ? AND temporary",
+        [name, name],
+    ).fetchall():
+        con.execute(f"DROP {kind} temp.{name}")
+    con.execute(f"CREATE TEMP {'TABLE' if materialised else 'VIEW'} {name} AS {query}")
+
+
 _IN_TRANSACTION: set[int] = set()  # connections inside a `transaction` block
 
 

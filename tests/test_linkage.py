@@ -197,6 +197,7 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
         ({**base, "c": None}, chained, [("a", "c")]),  # a reviewer joined it: whole, no link changed
         ({**base, "c": None, "f": "Z"}, [*chained, ("d", "f", 0.6)], [("a", "c")]),  # d: two candidates
         ({**base, "f": "Z"}, [*base_links, ("d", "f", 0.6)], []),  # c gone
+        ({**base, "f": "Z"}, [*base_links, ("d", "f", 0.6)], [("d", "e")]),  # a reviewer joined d to e
     ]
 
     def night(
@@ -206,6 +207,7 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
         matches: list,
         incremental: bool,
         came_went=(),
+        threshold: float = CLUSTER_THRESHOLD,
     ):
         # relink: the profiles regrouped since the last link (matching/training.py), here those come or gone
         con.execute(
@@ -220,6 +222,8 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
             "INSERT INTO linkage_profiles VALUES (?, ?, ?)",
             [(p, i, i is not None) for p, i in profiles.items()],
         )
+        con.execute("""CREATE OR REPLACE TEMP TABLE vanished_profiles AS  -- those gone, whose links went
+            SELECT profile_id FROM relink ANTI JOIN linkage_profiles ON unique_id = profile_id""")
         con.executemany("INSERT INTO std_identity VALUES ('s', ?, ?)", [(p, p) for p in profiles])
         con.executemany("INSERT INTO profile_links VALUES (?, ?, ?, 0)", links)
         con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
@@ -229,7 +233,7 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
                 "INSERT INTO review_labels VALUES ('s', ?, 's', ?, 'match', 'r', TIMESTAMP '2026-10-01', '')",
                 matches,
             )
-        _clusters(con, DuckDBAPI(connection=con), CLUSTER_THRESHOLD, incremental)
+        _clusters(con, DuckDBAPI(connection=con), threshold, incremental)
         return {
             table: con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
             for table in (
@@ -237,6 +241,7 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
                 "profile_attachments",
                 "cannot_link_splits",
                 "component_summary",
+                "cluster_edges",
             )
         }
 
@@ -255,5 +260,11 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
             assert len(set(clusters.values())) == 1 and incremental["cannot_link_splits"] == []
         elif number == 4:  # d links to two persons: no longer attached
             assert clusters["d"] == "d" and clusters["a"] == clusters["b"] == clusters["c"]
-        else:  # c gone: a and b apart again, d still between two
+        elif number == 5:  # c gone: a and b apart again, d still between two
             assert clusters["d"] == "d" and clusters["a"] != clusters["b"] == clusters["e"]
+        else:  # no profile came or went, and no scored link changed: the decision alone moves d
+            assert clusters["d"] == clusters["b"] == clusters["e"] != clusters["a"]
+    # Another threshold: every edge is judged again (b-e at 0.99 is no longer one), not only new links.
+    stricter = night(kept, profiles, links, matches, True, threshold=0.995)
+    assert stricter == night(duckdb.connect(), profiles, links, matches, incremental=False, threshold=0.995)
+    assert dict(stricter["profile_clusters"])["b"] != dict(stricter["profile_clusters"])["e"]

@@ -16,13 +16,24 @@
 -- Every step starts from the few lone payments (hundreds at 10M records) and joins outwards by
 -- equality: the name match as two equi-joins (an OR in a join is a nested loop), and payments
 -- already made only of the candidate persons (joined over every tax record: 4 s of a 10M-record
--- increment).
+-- increment). The lone profiles themselves are found among the few that clustering can leave
+-- alone: a component of one without a valid ID number (4k of 4.2M profiles at 10M records; such a
+-- component is named by its profile), or a profile of a cluster split by cannot-link. Any other
+-- profile shares its component, and so its cluster, with another (attachments move only
+-- components of one; a split moves a whole cluster). Their names, ID validity (as
+-- linkage_profile_rows derives it) and sources are read in one pass over identity_profiles.
 CREATE OR REPLACE TEMP TABLE lone_payment_profiles AS
-WITH idless AS (
-    SELECT p.unique_id AS profile_id, p.name_simplified, p.name_pinyin, c.cluster_id
-    FROM linkage_profiles AS p
-    JOIN profile_clusters AS c ON c.profile_id = p.unique_id
-    WHERE NOT coalesce(p.id_valid, false)
+WITH could_be_alone AS (
+    SELECT component_id AS profile_id FROM component_summary WHERE profiles = 1 AND valid_ids = 0
+    UNION
+    SELECT profile_id FROM cannot_link_splits
+),
+idless AS (
+    SELECT p.profile_id, p.name_simplified, p.name_pinyin, c.cluster_id
+    FROM identity_profiles AS p
+    SEMI JOIN could_be_alone AS a USING (profile_id)
+    JOIN profile_clusters AS c USING (profile_id)
+    WHERE (p.id_issue IS NOT NULL OR p.id_std IS NULL) AND p.sources = ['tax']
 )
 SELECT i.profile_id, i.name_simplified, i.name_pinyin, i.cluster_id
 FROM idless AS i
@@ -30,9 +41,6 @@ WHERE i.cluster_id IN (
       SELECT c.cluster_id FROM profile_clusters AS c
       WHERE c.cluster_id IN (SELECT cluster_id FROM idless)
       GROUP BY c.cluster_id HAVING count(*) = 1
-  )
-  AND NOT EXISTS (
-      SELECT 1 FROM profile_records AS r WHERE r.profile_id = i.profile_id AND r.source <> 'tax'
   );
 
 CREATE OR REPLACE TEMP TABLE lone_payments AS
