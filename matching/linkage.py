@@ -168,12 +168,7 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
     components, clusters every profile. Returns the number of profiles clustered."""
     con.execute(f"SET VARIABLE threshold = {threshold}")
     kept = ("profile_components", "cluster_edges", "component_summary", "profile_clusters")
-    # cluster_edges holds the edges at the threshold they were clustered at; the night's changed
-    # edges are looked for only among the links written since, so another threshold starts anew.
-    con.execute("CREATE TABLE IF NOT EXISTS clustering_threshold (threshold DOUBLE)")
-    clustered_at = con.execute("SELECT threshold FROM clustering_threshold").fetchall()
-    kept_whole = len(tables_present(con, *kept)) == len(kept)
-    anew = not (incremental and kept_whole and clustered_at == [(threshold,)])  # everything is touched
+    anew = not (incremental and len(tables_present(con, *kept)) == len(kept))  # everything is touched
     con.execute(f"SET VARIABLE components_anew = {str(anew).lower()}")
     if anew:
         con.execute("""
@@ -202,9 +197,7 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
     con.execute("""
         DELETE FROM cluster_edges AS e USING changed_edges AS c
         WHERE NOT c.in_now AND e.unique_id_l = c.unique_id_l AND e.unique_id_r = c.unique_id_r;
-        INSERT INTO cluster_edges SELECT unique_id_l, unique_id_r FROM changed_edges WHERE in_now;
-        DELETE FROM clustering_threshold;""")
-    con.execute("INSERT INTO clustering_threshold VALUES (?)", [threshold])
+        INSERT INTO cluster_edges SELECT unique_id_l, unique_id_r FROM changed_edges WHERE in_now;""")
     return n
 
 

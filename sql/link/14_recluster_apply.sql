@@ -19,6 +19,7 @@ GROUP BY c.component_id;
 -- or placements moved it: those rows are reset, the rest are already their component.
 CREATE TABLE IF NOT EXISTS profile_attachments (profile_id VARCHAR);  -- none yet on the first night
 CREATE TABLE IF NOT EXISTS cannot_link_splits (cluster_id VARCHAR, profile_id VARCHAR, new_cluster_id VARCHAR);  -- 17_cannot_link.sql
+CREATE TABLE IF NOT EXISTS payment_placements (profile_id VARCHAR);
 
 CREATE OR REPLACE TEMP TABLE clusters_reset AS
 SELECT profile_id FROM touched

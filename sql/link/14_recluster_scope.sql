@@ -5,59 +5,21 @@
 -- leads either inside its old component (revisited whole) or is new (both ends revisited), so the
 -- revisited set is closed, and a component's id (its smallest profile id) does not depend on the
 -- rest of the graph. Needs getvariable('threshold') and getvariable('components_anew'), relink,
--- vanished_profiles, decided_pairs, payment_placements, and profile_components /
--- cluster_edges from the previous clustering (oneperson writes them below; see matching/linkage.py).
-CREATE TABLE IF NOT EXISTS payment_placements (profile_id VARCHAR, cluster_id VARCHAR, enrollment_profile_id VARCHAR,
-                                               rule VARCHAR);  -- none yet on the first night (18_place_payments.sql)
-
-CREATE OR REPLACE TEMP VIEW edges_now AS
+-- and profile_components / cluster_edges from the previous clustering (oneperson writes them
+-- below; see matching/linkage.py).
+CREATE OR REPLACE TEMP TABLE edges_now AS
 SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, greatest(unique_id_l, unique_id_r) AS unique_id_r
 FROM profile_links
 WHERE match_probability >= getvariable('threshold') AND unique_id_l <> unique_id_r;
 
--- The pairs whose edge can have appeared or gone since the last clustering, rather than a diff of
--- every edge (two passes over every link, 1.4 s of a 10M-record increment). profile_links changes
--- only where matching/linkage.py and 12_review_decisions.sql write it: tonight's predictions (every
--- one has an end among the new profiles, which are among relink), the links of vanished profiles (deleted), reviewers'
--- decisions (deleted and written again each night) and the placements' scored pairs (written after
--- the last clustering).
-CREATE OR REPLACE TEMP TABLE edge_candidates AS
-SELECT least(l.unique_id_l, l.unique_id_r) AS unique_id_l, greatest(l.unique_id_l, l.unique_id_r) AS unique_id_r
-FROM profile_links AS l
-WHERE NOT getvariable('components_anew')
-  AND (l.unique_id_l IN (SELECT profile_id FROM relink) OR l.unique_id_r IN (SELECT profile_id FROM relink))
-UNION
-SELECT e.unique_id_l, e.unique_id_r FROM cluster_edges AS e
-WHERE NOT getvariable('components_anew')
-  AND (e.unique_id_l IN (SELECT profile_id FROM vanished_profiles)
-       OR e.unique_id_r IN (SELECT profile_id FROM vanished_profiles))
-UNION
-SELECT profile_l, profile_r FROM decided_pairs
-UNION
-SELECT least(profile_id, enrollment_profile_id), greatest(profile_id, enrollment_profile_id) FROM payment_placements;
-
--- Of those, the edges that appeared (in_now) or went (not in_now); when the components are made
--- anew (cluster_edges is then empty), every edge appeared. matching/linkage.py applies them to
--- cluster_edges after clustering.
+-- The edges that appeared (in_now) or went (not in_now): one full join, where two EXCEPTs built two
+-- hash tables. matching/linkage.py applies them to cluster_edges after clustering.
 CREATE OR REPLACE TEMP TABLE changed_edges AS
-WITH now AS (
-    SELECT DISTINCT least(l.unique_id_l, l.unique_id_r) AS unique_id_l, greatest(l.unique_id_l, l.unique_id_r) AS unique_id_r
-    FROM profile_links AS l
-    JOIN edge_candidates AS c
-      ON c.unique_id_l = least(l.unique_id_l, l.unique_id_r) AND c.unique_id_r = greatest(l.unique_id_l, l.unique_id_r)
-    WHERE l.match_probability >= getvariable('threshold') AND l.unique_id_l <> l.unique_id_r
-),
-before AS (
-    SELECT e.unique_id_l, e.unique_id_r FROM cluster_edges AS e
-    SEMI JOIN edge_candidates AS c ON c.unique_id_l = e.unique_id_l AND c.unique_id_r = e.unique_id_r
-)
 SELECT coalesce(n.unique_id_l, b.unique_id_l) AS unique_id_l, coalesce(n.unique_id_r, b.unique_id_r) AS unique_id_r,
        n.unique_id_l IS NOT NULL AS in_now
-FROM now AS n
-FULL JOIN before AS b ON b.unique_id_l = n.unique_id_l AND b.unique_id_r = n.unique_id_r
-WHERE (n.unique_id_l IS NULL OR b.unique_id_l IS NULL) AND NOT getvariable('components_anew')
-UNION ALL
-SELECT unique_id_l, unique_id_r, true FROM edges_now WHERE getvariable('components_anew');
+FROM edges_now AS n
+FULL JOIN cluster_edges AS b ON b.unique_id_l = n.unique_id_l AND b.unique_id_r = n.unique_id_r
+WHERE n.unique_id_l IS NULL OR b.unique_id_l IS NULL;
 
 -- A profile came or went only if it was regrouped since the last link (relink: matching/training.py):
 -- those of relink that are a current profile or in a component, not both (two anti-joins of every
@@ -84,8 +46,7 @@ SELECT c.profile_id FROM profile_components AS c
 SEMI JOIN affected_components AS a ON a.component_id = c.component_id
 SEMI JOIN linkage_profiles AS p ON p.unique_id = c.profile_id;
 
-CREATE OR REPLACE TEMP TABLE recluster_edges AS  -- edges_now between two revisited profiles
-SELECT DISTINCT least(unique_id_l, unique_id_r) AS unique_id_l, greatest(unique_id_l, unique_id_r) AS unique_id_r
-FROM profile_links
-WHERE match_probability >= getvariable('threshold') AND unique_id_l <> unique_id_r
-  AND unique_id_l IN (SELECT unique_id FROM recluster_nodes) AND unique_id_r IN (SELECT unique_id FROM recluster_nodes);
+CREATE OR REPLACE TEMP TABLE recluster_edges AS
+SELECT e.* FROM edges_now AS e
+SEMI JOIN recluster_nodes AS l ON l.unique_id = e.unique_id_l
+SEMI JOIN recluster_nodes AS r ON r.unique_id = e.unique_id_r;
