@@ -4,10 +4,8 @@
 -- threshold. If exactly one person has a link to the profile at or above ATTACH_FLOOR, the record
 -- joins that person; if two or more do (namesakes in one county), it stays alone for review.
 CREATE OR REPLACE TABLE profile_attachments AS
-WITH alone AS (  -- the profile of a component of one, without an ID number (clusters = components here)
-    SELECT c.profile_id
-    FROM profile_components AS c
-    SEMI JOIN component_summary AS s ON s.component_id = c.component_id AND s.profiles = 1 AND s.with_id = 0
+WITH alone AS (  -- the profile of a component of one (which is named by it), without an ID number
+    SELECT component_id AS profile_id FROM component_summary WHERE profiles = 1 AND with_id = 0
 ),
 edges AS (
     SELECT a.profile_id, l.match_probability, c.cluster_id
