@@ -74,7 +74,7 @@ def standardise(con: duckdb.DuckDBPyConnection) -> int:
 
 def _run_collecting_profiles(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Run the SQL file statement by statement; the profile ids a statement returns (`RETURNING
-    profile_id`: the std rows deleted and inserted) go into the temp table changed_profiles."""
+    profile_id`: the std rows inserted) go into the temp table changed_profiles."""
     for statement in duckdb.extract_statements(path.read_text(encoding="utf-8")):
         result = con.sql(statement.query)  # a DML statement runs here, once; its rows are kept
         if result is not None and result.columns == ["profile_id"]:
