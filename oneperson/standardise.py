@@ -6,8 +6,6 @@ pinyin), which SQL cannot, and only for names never seen before (the `name_keys`
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
 from matching.id_sql import install_id_macros
@@ -62,7 +60,7 @@ def standardise(con: duckdb.DuckDBPyConnection) -> int:
                 "is_minority",
             )
             con.execute("INSERT INTO name_keys SELECT * FROM keys")
-        _run_collecting_profiles(con, SQL / "standardise" / "20_std_identity.sql")
+        con.execute((SQL / "standardise" / "20_std_identity.sql").read_text(encoding="utf-8"))
         con.execute("DELETE FROM changed_records")
         con.execute("DROP TABLE changed_identity")
         con.execute("COMMIT")
@@ -70,16 +68,6 @@ def standardise(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ROLLBACK")
         raise
     return n
-
-
-def _run_collecting_profiles(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Run the SQL file statement by statement; the profile ids a statement returns (`RETURNING
-    profile_id`: the std rows inserted) go into the temp table changed_profiles."""
-    for statement in duckdb.extract_statements(path.read_text(encoding="utf-8")):
-        result = con.sql(statement.query)  # a DML statement runs here, once; its rows are kept
-        if result is not None and result.columns == ["profile_id"]:
-            returned = result.to_arrow_table()  # noqa: F841 (read by DuckDB below)
-            con.execute("INSERT INTO changed_profiles SELECT profile_id FROM returned")
 
 
 def build_profiles(con: duckdb.DuckDBPyConnection) -> int:
