@@ -2,11 +2,15 @@
 -- Birth date and sex fall back to those carried by a valid ID number; the ID's first 14 characters
 -- (region + birth date) and last 4 (sequence + check) are kept apart for blocking and the sibling level.
 -- linkage_profile_rows computes them; matching/training.prepare_profiles keeps them in linkage_profiles.
+-- A profile's ID number is valid when it has one and standardising it found no issue (also read
+-- from identity_profiles by 18_place_payments.sql).
+CREATE OR REPLACE TEMP MACRO id_number_valid(id_std, id_issue) AS id_issue IS NULL AND id_std IS NOT NULL;
+
 CREATE OR REPLACE TEMP VIEW linkage_profile_rows AS
 SELECT
     profile_id AS unique_id,
     id_std,
-    id_issue IS NULL AND id_std IS NOT NULL AS id_valid,
+    id_number_valid(id_std, id_issue) AS id_valid,
     CASE WHEN length(id_std) = 18 THEN left(id_std, 14) END AS id_head,
     CASE WHEN length(id_std) = 18 THEN right(id_std, 4) END AS id_tail,
     name_clean,

@@ -20,8 +20,8 @@
 -- alone: a component of one without a valid ID number (4k of 4.2M profiles at 10M records; such a
 -- component is named by its profile), or a profile of a cluster split by cannot-link. Any other
 -- profile shares its component, and so its cluster, with another (attachments move only
--- components of one; a split moves a whole cluster). Their names, ID validity (as
--- linkage_profile_rows derives it) and sources are read in one pass over identity_profiles.
+-- components of one; a split moves a whole cluster). Their names, ID validity (id_number_valid,
+-- 10_linkage_profiles.sql) and sources are read in one pass over identity_profiles.
 CREATE OR REPLACE TEMP TABLE lone_payment_profiles AS
 WITH could_be_alone AS (
     SELECT component_id AS profile_id FROM component_summary WHERE profiles = 1 AND valid_ids = 0
@@ -33,7 +33,7 @@ idless AS (
     FROM identity_profiles AS p
     SEMI JOIN could_be_alone AS a USING (profile_id)
     JOIN profile_clusters AS c USING (profile_id)
-    WHERE (p.id_issue IS NOT NULL OR p.id_std IS NULL) AND p.sources = ['tax']
+    WHERE NOT id_number_valid(p.id_std, p.id_issue) AND p.sources = ['tax']
 )
 SELECT i.profile_id, i.name_simplified, i.name_pinyin, i.cluster_id
 FROM idless AS i
