@@ -6,12 +6,35 @@
 -- and `link_probability`; oneperson/findings.py linked_sources) and identity_in_scope (their
 -- standardised identity rows, 28_identity_in_scope.sql). Each source is joined to its persons once.
 
--- persons: facts about each person, from the hukou register first, then any source.
+-- persons: facts about each person, from the hukou register first, then any source. The modes
+-- (most frequent value, ties to the smallest) are read from per-value counts, as identities' below.
 CREATE OR REPLACE TEMP VIEW fresh_persons AS
-WITH facts AS (
+WITH counted AS (
     SELECT s.person_id, s.source, coalesce(s.birth_date, s.id_birth_date) AS birth_date,
-           coalesce(s.sex, s.id_sex) AS sex
+           coalesce(s.sex, s.id_sex) AS sex, count(*) AS n
     FROM identity_in_scope AS s
+    GROUP BY ALL
+),
+facts AS (
+    SELECT person_id,
+           min(birth_date) FILTER (source = 'public_security') AS hukou_birth_date,
+           list(DISTINCT source ORDER BY source) AS sources,
+           sum(n)::BIGINT AS n_records
+    FROM counted
+    GROUP BY person_id
+),
+birth AS (
+    SELECT person_id, arg_min(birth_date, (-n, birth_date)) AS birth_date
+    FROM (SELECT person_id, birth_date, sum(n) AS n FROM counted WHERE birth_date IS NOT NULL GROUP BY ALL)
+    GROUP BY person_id
+),
+sex AS (
+    SELECT person_id, arg_min(sex, (NOT hukou, -n, sex)) AS sex
+    FROM (SELECT person_id, sex, true AS hukou, sum(n) AS n FROM counted
+          WHERE source = 'public_security' AND sex IS NOT NULL GROUP BY ALL
+          UNION ALL
+          SELECT person_id, sex, false, sum(n) FROM counted WHERE sex IS NOT NULL GROUP BY ALL)
+    GROUP BY person_id
 ),
 hukou AS (  -- the current registration: status normal, latest change first
     SELECT p.person AS person_id,
@@ -22,18 +45,17 @@ hukou AS (  -- the current registration: status normal, latest change first
 )
 SELECT
     f.person_id,
-    year(coalesce(min(f.birth_date) FILTER (f.source = 'public_security'),
-                  mode(f.birth_date ORDER BY f.birth_date)))::BIGINT
-        AS birth_year,
-    coalesce(mode(f.sex ORDER BY f.sex) FILTER (f.source = 'public_security'), mode(f.sex ORDER BY f.sex)) AS sex,
-    any_value(h.hukou_region_code) AS hukou_region_code,
-    left(any_value(h.hukou_region_code), 2) AS hukou_province,
-    NOT coalesce(any_value(h.deceased), false) AS alive,
-    list(DISTINCT f.source ORDER BY f.source) AS sources,
-    count(*)::BIGINT AS n_records
+    year(coalesce(f.hukou_birth_date, b.birth_date))::BIGINT AS birth_year,
+    x.sex,
+    h.hukou_region_code,
+    left(h.hukou_region_code, 2) AS hukou_province,
+    NOT coalesce(h.deceased, false) AS alive,
+    f.sources,
+    f.n_records
 FROM facts AS f
-LEFT JOIN hukou AS h USING (person_id)
-GROUP BY f.person_id;
+LEFT JOIN birth AS b USING (person_id)
+LEFT JOIN sex AS x USING (person_id)
+LEFT JOIN hukou AS h USING (person_id);
 
 CREATE OR REPLACE TEMP VIEW fresh_person_records AS
 SELECT 'enrollment' AS source, record_key, person AS person_id, link_probability AS match_probability,
@@ -83,24 +105,61 @@ SELECT 'merge' AS change, merged_id AS person_id, into_id AS into_person_id, run
 UNION ALL
 SELECT 'split', person_id, new_person_id, run_id FROM person_splits;
 
--- identities (restricted): the person's normalised number and name, and every variant seen.
--- mode(x ORDER BY x): the most frequent value, ties to the smallest, whatever order rows come in.
+-- identities (restricted): the person's normalised number and name, and every variant seen. Each
+-- fact is its most frequent value, ties to the smallest whatever order rows come in, from the
+-- hukou register where it has one. The modes are read from per-value counts (`counted`): ordered aggregates
+-- (mode(x ORDER BY x), eight of them) took 47 s of a 10M-record full build and 1.5 s of its
+-- increment, against 34 s and 0.8 s.
 CREATE OR REPLACE TEMP VIEW fresh_identities AS
-SELECT
-    s.person_id,
-    mode(s.id_std ORDER BY s.id_std) FILTER (s.id_issue IS NULL) AS id_number,
-    coalesce(mode(s.name_clean ORDER BY s.name_clean) FILTER (s.source = 'public_security'),
-             mode(s.name_clean ORDER BY s.name_clean)) AS name,
-    coalesce(mode(s.birth_date ORDER BY s.birth_date) FILTER (s.source = 'public_security'),
-             mode(coalesce(s.birth_date, s.id_birth_date) ORDER BY coalesce(s.birth_date, s.id_birth_date)))
-        AS birth_date,
-    coalesce(mode(s.sex ORDER BY s.sex) FILTER (s.source = 'public_security'),
-             mode(coalesce(s.sex, s.id_sex) ORDER BY coalesce(s.sex, s.id_sex))) AS sex,
-    coalesce(list(DISTINCT s.id_raw ORDER BY s.id_raw) FILTER (s.id_raw IS NOT NULL), [])
-        AS id_number_variants,
-    coalesce(list(DISTINCT s.name_raw ORDER BY s.name_raw) FILTER (s.name_raw IS NOT NULL), []) AS name_variants
-FROM identity_in_scope AS s
-GROUP BY s.person_id;
+WITH counted AS (
+    SELECT person_id, source = 'public_security' AS hukou, id_issue IS NULL AS valid, id_std, name_clean,
+           birth_date, coalesce(birth_date, id_birth_date) AS any_birth_date, sex, coalesce(sex, id_sex) AS any_sex,
+           count(*) AS n
+    FROM identity_in_scope
+    GROUP BY ALL
+),
+id_number AS (
+    SELECT person_id, arg_min(id_std, (-n, id_std)) AS id_number
+    FROM (SELECT person_id, id_std, sum(n) AS n FROM counted WHERE valid AND id_std IS NOT NULL GROUP BY ALL)
+    GROUP BY person_id
+),
+-- name, birth date and sex: the register's mode first (hukou), else the mode of every source
+name AS (
+    SELECT person_id, arg_min(name_clean, (NOT hukou, -n, name_clean)) AS name
+    FROM (SELECT person_id, name_clean, true AS hukou, sum(n) AS n FROM counted
+          WHERE hukou AND name_clean IS NOT NULL GROUP BY ALL
+          UNION ALL
+          SELECT person_id, name_clean, false, sum(n) FROM counted WHERE name_clean IS NOT NULL GROUP BY ALL)
+    GROUP BY person_id
+),
+birth AS (
+    SELECT person_id, arg_min(birth_date, (NOT hukou, -n, birth_date)) AS birth_date
+    FROM (SELECT person_id, birth_date, true AS hukou, sum(n) AS n FROM counted
+          WHERE hukou AND birth_date IS NOT NULL GROUP BY ALL
+          UNION ALL
+          SELECT person_id, any_birth_date, false, sum(n) FROM counted WHERE any_birth_date IS NOT NULL GROUP BY ALL)
+    GROUP BY person_id
+),
+sex AS (
+    SELECT person_id, arg_min(sex, (NOT hukou, -n, sex)) AS sex
+    FROM (SELECT person_id, sex, true AS hukou, sum(n) AS n FROM counted WHERE hukou AND sex IS NOT NULL GROUP BY ALL
+          UNION ALL
+          SELECT person_id, any_sex, false, sum(n) FROM counted WHERE any_sex IS NOT NULL GROUP BY ALL)
+    GROUP BY person_id
+),
+variants AS (
+    SELECT person_id,
+           coalesce(list(DISTINCT id_raw ORDER BY id_raw) FILTER (id_raw IS NOT NULL), []) AS id_number_variants,
+           coalesce(list(DISTINCT name_raw ORDER BY name_raw) FILTER (name_raw IS NOT NULL), []) AS name_variants
+    FROM identity_in_scope
+    GROUP BY person_id
+)
+SELECT v.person_id, i.id_number, m.name, b.birth_date, s.sex, v.id_number_variants, v.name_variants
+FROM variants AS v
+LEFT JOIN id_number AS i USING (person_id)
+LEFT JOIN name AS m USING (person_id)
+LEFT JOIN birth AS b USING (person_id)
+LEFT JOIN sex AS s USING (person_id);
 
 CREATE OR REPLACE VIEW store_quarantine AS
 SELECT source, batch, file, line, reason, raw FROM quarantine;
