@@ -94,8 +94,6 @@ def link_incremental(
     con.execute("""
         CREATE OR REPLACE TEMP TABLE profiles_new AS SELECT p.* FROM relinked_profiles AS p
             ANTI JOIN person_registry AS r ON r.profile_id = p.unique_id;
-        CREATE OR REPLACE TEMP VIEW profiles_known AS SELECT p.* FROM linkage_profiles AS p
-            ANTI JOIN profiles_new AS n ON n.unique_id = p.unique_id;
         -- Links of profiles that no current record carries any more go.
         DELETE FROM profile_links
         WHERE unique_id_l IN (SELECT profile_id FROM vanished_profiles)
@@ -110,6 +108,7 @@ def link_incremental(
                        AS tf_{column}
                 FROM linkage_profiles WHERE {column} IS NOT NULL GROUP BY {column}""")
             linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}"), column)
+        con.execute(known_candidates_sql(model))
         known, new = db.register("profiles_known"), db.register("profiles_new")
         for scored in (
             linker.inference.predict_between(
@@ -119,6 +118,28 @@ def link_incremental(
         ):
             con.execute(f"INSERT INTO profile_links BY NAME SELECT * FROM {scored.physical_name}")
     return _cluster(con, linker, db, threshold, "incremental", profiles, n_new)
+
+
+def known_candidates_sql(model: dict) -> str:
+    """`profiles_known`: the known profiles that some blocking rule of the model pairs with a new one.
+
+    Only those can be scored against tonight's new profiles, so Splink's blocking reads them instead
+    of every profile (each rule a join of the whole table: 10M increment, 1.9 s). Each rule is the
+    model's own condition, with the known profile as `l` and the new one as `r` as in
+    `predict_between(known, new)`, so the pairs are exactly those Splink would block."""
+    rules = model["blocking_rules_to_generate_predictions"]
+    paired = "\n        UNION\n        ".join(
+        "SELECT l.unique_id FROM linkage_profiles AS l SEMI JOIN profiles_new AS r "
+        f"ON ({rule['blocking_rule'] if isinstance(rule, dict) else rule})"
+        for rule in rules
+    )
+    return f"""CREATE OR REPLACE TEMP TABLE profiles_known AS
+    WITH paired AS (
+        {paired}
+    )
+    SELECT p.* FROM linkage_profiles AS p
+    SEMI JOIN paired USING (unique_id)
+    ANTI JOIN profiles_new AS n ON n.unique_id = p.unique_id"""
 
 
 def _cluster(
