@@ -101,13 +101,7 @@ def link_incremental(
     n_new = con.execute("SELECT count(*) FROM profiles_new").fetchall()[0][0]
     linker, db = _linker(con, model)
     if n_new:
-        # Term frequencies over every current profile, as a full re-link would compute them.
-        for column in TF_COLUMNS:
-            con.execute(f"""CREATE OR REPLACE TABLE tf_{column} AS
-                SELECT {column}, count(*)::DOUBLE / (SELECT count({column}) FROM linkage_profiles)
-                       AS tf_{column}
-                FROM linkage_profiles WHERE {column} IS NOT NULL GROUP BY {column}""")
-            linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}"), column)
+        register_term_frequencies(con, linker, db)
         con.execute(known_candidates_sql(model))
         known, new = db.register("profiles_known"), db.register("profiles_new")
         for scored in (
@@ -118,6 +112,17 @@ def link_incremental(
         ):
             con.execute(f"INSERT INTO profile_links BY NAME SELECT * FROM {scored.physical_name}")
     return _cluster(con, linker, db, threshold, "incremental", profiles, n_new)
+
+
+def register_term_frequencies(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDBAPI) -> None:
+    """Term frequencies over every current profile, as a full re-link would compute them (scoring
+    only some profiles, Splink would compute them over those)."""
+    for column in TF_COLUMNS:
+        con.execute(f"""CREATE OR REPLACE TABLE tf_{column} AS
+            SELECT {column}, count(*)::DOUBLE / (SELECT count({column}) FROM linkage_profiles)
+                   AS tf_{column}
+            FROM linkage_profiles WHERE {column} IS NOT NULL GROUP BY {column}""")
+        linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}"), column)
 
 
 def known_candidates_sql(model: dict) -> str:

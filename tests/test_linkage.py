@@ -7,7 +7,7 @@ import pytest
 from warehouses import SAMPLE, ingest_landing
 
 from matching.evaluation import evaluate
-from matching.linkage import link_full
+from matching.linkage import _linker, known_candidates_sql, link_full, register_term_frequencies
 from matching.training import load, train
 from oneperson.warehouse import connect
 
@@ -268,3 +268,35 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
     stricter = night(kept, profiles, links, matches, True, threshold=0.995)
     assert stricter == night(duckdb.connect(), profiles, links, matches, incremental=False, threshold=0.995)
     assert dict(stricter["profile_clusters"])["b"] != dict(stricter["profile_clusters"])["e"]
+
+
+def test_new_profiles_are_scored_against_the_known_ones_blocking_pairs_them_with(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """The increment hands Splink only the known profiles some blocking rule pairs with a new one:
+    Splink scores the same pairs, with the same probabilities, as against every known profile."""
+    model = load()
+    link_full(warehouse, model)
+    warehouse.execute("""CREATE OR REPLACE TEMP TABLE profiles_new AS
+        SELECT * FROM linkage_profiles WHERE hash(unique_id) % 10 = 0;
+        CREATE OR REPLACE TEMP TABLE every_known AS
+        SELECT * FROM linkage_profiles ANTI JOIN profiles_new USING (unique_id)""")
+    warehouse.execute(known_candidates_sql(model))
+    linker, db = _linker(warehouse, model)
+    register_term_frequencies(warehouse, linker, db)
+    new = db.register("profiles_new")
+
+    def scored(known: str) -> set[tuple]:
+        pairs = linker.inference.predict_between(db.register(known), new, warning_mode="never")
+        return set(
+            warehouse.execute(
+                f"SELECT unique_id_l, unique_id_r, round(match_weight, 9) FROM {pairs.physical_name}"
+            ).fetchall()
+        )
+
+    candidates = warehouse.execute("SELECT count(*) FROM profiles_known").fetchall()[0][0]
+    every = warehouse.execute("SELECT count(*) FROM every_known").fetchall()[0][0]
+    assert 0 < candidates < every / 2  # a real filter, on a sample of many namesakes
+    pairs = scored("profiles_known")
+    assert len(pairs) > 100
+    assert pairs == scored("every_known")
