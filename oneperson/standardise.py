@@ -61,6 +61,11 @@ def standardise(con: duckdb.DuckDBPyConnection) -> int:
             )
             con.execute("INSERT INTO name_keys SELECT * FROM keys")
         con.execute((SQL / "standardise" / "20_std_identity.sql").read_text(encoding="utf-8"))
+        # Every changed record joins a profile, which is then touched. Checked (a count, no pass)
+        # because an empty intermediate table is silent: a variant of the script that DuckDB
+        # 2.0.0 ran with no profile touched on a 1M-record build would have linked nobody.
+        if n and not con.execute("SELECT count(*) FROM profiles_touched").fetchall()[0][0]:
+            raise RuntimeError(f"standardising {n} changed records touched no identity profile")
         con.execute("DELETE FROM changed_records")
         con.execute("DROP TABLE changed_identity")
         con.execute("COMMIT")
