@@ -14,6 +14,7 @@ from warehouses import SAMPLE, ingest_landing
 
 from oneperson.ingest import apply_pending
 from oneperson.standardise import build_profiles, standardise
+from oneperson.warehouse import SQL as SQL_FOLDER
 from oneperson.warehouse import connect
 
 ENROLLMENT_ZH = "个人编号,证件号码,姓名,性别,出生日期,险种类型,参保年度,参保地行政区划代码,参保状态"
@@ -396,3 +397,34 @@ def test_a_night_regroups_only_the_touched_profiles_and_gives_the_full_grouping(
     con.execute("INSERT INTO profiles_touched SELECT profile_id FROM std_identity")
     build_profiles(con)  # every profile grouped from scratch
     assert incremental == rows(con, "SELECT * FROM identity_profiles ORDER BY profile_id")
+
+
+def test_standardise_that_touches_no_profile_fails_and_keeps_the_changed_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An engine that silently drops the touched profiles (seen with DuckDB 2.0.0 on a variant of
+    the script) must not let the run go on to link nobody: standardise fails, rolls back, and the
+    changed records wait for the next run."""
+    import oneperson.standardise as module
+
+    sql = tmp_path / "sql"
+    shutil.copytree(module.SQL, sql)
+    script = sql / "standardise" / "20_std_identity.sql"
+    text = script.read_text(encoding="utf-8")
+    dropped = "INSERT INTO profiles_touched SELECT profile_id FROM changed_profiles;"
+    assert dropped in text
+    script.write_text(text.replace(dropped, ""), encoding="utf-8")
+    con = connect(tmp_path / "w.duckdb")
+    apply_pending(con, SAMPLE / "landing", "run-1")
+    changed = con.execute("SELECT count(*) FROM changed_records").fetchall()[0][0]
+    assert changed > 10_000
+    monkeypatch.setattr(module, "SQL", sql)
+    with pytest.raises(RuntimeError, match=r"standardising \d+ changed records touched no identity profile"):
+        standardise(con)
+    assert con.execute("SELECT count(*) FROM changed_records").fetchall()[0][0] == changed
+    std_rows = "SELECT sum(estimated_size) FROM duckdb_tables() WHERE table_name = 'std_identity'"
+    assert not con.execute(std_rows).fetchall()[0][0]  # rolled back: no row standardised
+    monkeypatch.setattr(module, "SQL", SQL_FOLDER)
+    assert standardise(con) > 10_000
+    assert con.execute("SELECT count(*) FROM changed_records").fetchall()[0][0] == 0
+    assert con.execute("SELECT count(*) FROM profiles_touched").fetchall()[0][0] > 0
