@@ -116,9 +116,12 @@ def link_incremental(
 
 def register_term_frequencies(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDBAPI) -> None:
     """Term frequencies over every current profile, as a full re-link would compute them (scoring
-    only some profiles, Splink would compute them over those)."""
+    only some profiles, Splink would compute them over those). Temporary: only this link reads
+    them, and a kept table was written again at every night's checkpoint."""
     for column in TF_COLUMNS:
-        con.execute(f"""CREATE OR REPLACE TABLE tf_{column} AS
+        if tables_present(con, f"tf_{column}"):  # kept by earlier releases
+            con.execute(f"DROP TABLE tf_{column}")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE tf_{column} AS
             SELECT {column}, count(*)::DOUBLE / (SELECT count({column}) FROM linkage_profiles)
                    AS tf_{column}
             FROM linkage_profiles WHERE {column} IS NOT NULL GROUP BY {column}""")
@@ -131,20 +134,19 @@ def known_candidates_sql(model: dict) -> str:
     Only those can be scored against tonight's new profiles, so Splink's blocking reads them instead
     of every profile (each rule a join of the whole table: 10M increment, 1.9 s). Each rule is the
     model's own condition, with the known profile as `l` and the new one as `r` as in
-    `predict_between(known, new)`, so the pairs are exactly those Splink would block."""
+    `predict_between(known, new)`, so the pairs are exactly those Splink would block. The rules are
+    tested in one pass over the profiles (an `EXISTS` per rule, which DuckDB runs as a hash probe
+    each), not one pass per rule: 1.1 s to 0.5 s at 10M records."""
     rules = model["blocking_rules_to_generate_predictions"]
-    paired = "\n        UNION\n        ".join(
-        "SELECT l.unique_id FROM linkage_profiles AS l SEMI JOIN profiles_new AS r "
-        f"ON ({rule['blocking_rule'] if isinstance(rule, dict) else rule})"
+    paired = "\n        OR ".join(
+        "EXISTS (SELECT 1 FROM profiles_new AS r WHERE "
+        f"{rule['blocking_rule'] if isinstance(rule, dict) else rule})"
         for rule in rules
     )
     return f"""CREATE OR REPLACE TEMP TABLE profiles_known AS
-    WITH paired AS (
-        {paired}
-    )
-    SELECT p.* FROM linkage_profiles AS p
-    SEMI JOIN paired USING (unique_id)
-    ANTI JOIN profiles_new AS n ON n.unique_id = p.unique_id"""
+    SELECT l.* FROM linkage_profiles AS l
+    WHERE ({paired})
+      AND NOT EXISTS (SELECT 1 FROM profiles_new AS n WHERE n.unique_id = l.unique_id)"""
 
 
 def _cluster(
