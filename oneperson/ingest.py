@@ -241,7 +241,10 @@ def _upsert_current(con: duckdb.DuckDBPyConnection, batch: Batch, checked: list[
         [batch.name],
     )
     # to standardise (and then to publish: sql/standardise/20_std_identity.sql)
-    con.execute("INSERT INTO changed_records SELECT ?, _record_key FROM batch_latest", [batch.source])
+    con.execute(
+        "INSERT INTO changed_records (source, record_key, batch) SELECT ?, _record_key, ? FROM batch_latest",
+        [batch.source, batch.name],
+    )
     con.execute("DROP TABLE batch_latest")
 
 

@@ -428,3 +428,44 @@ def test_standardise_that_touches_no_profile_fails_and_keeps_the_changed_records
     assert standardise(con) > 10_000  # the real script, once the engine behaves
     assert con.execute("SELECT count(*) FROM changed_records").fetchall()[0][0] == 0
     assert con.execute("SELECT count(*) FROM profiles_touched").fetchall()[0][0] > 0
+
+
+def test_standardise_reads_the_changed_records_of_late_and_later_batches(
+    landing: Path, warehouse: Path
+) -> None:
+    """Standardise reads a changed record's current row only among rows of the batch that changed it
+    or later ones: a late batch (named before one already applied) and a later one the same night
+    are both standardised, and std_identity is what standardising every current record gives."""
+    header = "case_no,name,region_code,assistance_type,status,effective_from"
+    write(
+        landing,
+        "civil_affairs",
+        "20261015",
+        "c.csv",
+        f"{header}\nC1,张三,110105,低保,在保,2024-01-01\nC2,李四,110105,低保,在保,2024-01-01",
+    )
+    con = ingest(landing, warehouse)
+    write(
+        landing,
+        "civil_affairs",
+        "20261001",
+        "c.csv",
+        f"{header}\nC1,张叁,110105,低保,在保,2024-01-01\nC3,王五,110106,特困,在保,2024-01-01",
+    )  # late: C1 stays as of 20261015, C3 is new
+    write(landing, "civil_affairs", "20261020", "c.csv", f"{header}\nC2,李肆,110105,低保,在保,2024-01-01")
+    apply_pending(con, landing, "night-2")
+    assert rows(con, "SELECT record_key, batch FROM changed_records ORDER BY ALL") == [
+        ("C2", "20261020"),
+        ("C3", "20261001"),
+    ]
+    assert standardise(con) == 2
+    nightly = rows(con, "SELECT record_key, name_raw FROM std_identity ORDER BY record_key")
+    assert nightly == [("C1", "张三"), ("C2", "李肆"), ("C3", "王五")]
+    columns = "* EXCLUDE (profile_id)"
+    incremental = rows(con, f"SELECT {columns} FROM std_identity ORDER BY record_key")
+    con.execute("DELETE FROM std_identity")
+    con.execute(
+        "INSERT INTO changed_records SELECT 'civil_affairs', record_key, _batch FROM current_civil_affairs"
+    )
+    assert standardise(con) == 3
+    assert incremental == rows(con, f"SELECT {columns} FROM std_identity ORDER BY record_key")

@@ -120,7 +120,8 @@ def test_refresh_per_person_equals_a_full_recompute(tmp_path: Path, monkeypatch:
         FROM current_tax AS b WHERE a.record_key = ? AND b.record_key = ?""",
         [moved, target],
     )
-    con.execute("INSERT INTO changed_records VALUES ('tax', ?)", [moved])  # as ingest lists it
+    # as ingest lists it, but with no batch (the row was changed in place: its batch is an old one)
+    con.execute("INSERT INTO changed_records (source, record_key) VALUES ('tax', ?)", [moved])
     fifth = night(con, landing, "s5")
     assert fifth.mode == "incremental"
     assert con.execute("SELECT count(*) FROM persons_dirty").fetchall()[0][0] == 0

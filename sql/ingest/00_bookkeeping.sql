@@ -48,11 +48,15 @@ CREATE TABLE IF NOT EXISTS quarantine (
     run_id   VARCHAR
 );
 
--- Records whose current version changed and still need standardising (survives a crash).
+-- Records whose current version changed and still need standardising (survives a crash), with the
+-- batch that changed them: a current row of such a record is of that batch or a later one, so
+-- standardise reads only those rows' row groups (appended last, their batch names the highest).
 CREATE TABLE IF NOT EXISTS changed_records (
     source      VARCHAR,
-    record_key  VARCHAR
+    record_key  VARCHAR,
+    batch       VARCHAR
 );
+ALTER TABLE changed_records ADD COLUMN IF NOT EXISTS batch VARCHAR;  -- (warehouses of earlier releases)
 
 -- (unpublished_changes, the records changed since the last publish, gave way to the profiles they
 -- left or joined: unpublished_profiles, sql/standardise/20_std_identity.sql.)
