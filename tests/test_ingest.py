@@ -393,7 +393,7 @@ def test_a_night_regroups_only_the_touched_profiles_and_gives_the_full_grouping(
     assert rows(con, "SELECT count(*) FROM profiles_touched") == [(0,)]
     incremental = rows(con, "SELECT * FROM identity_profiles ORDER BY profile_id")
     con.execute("DROP TABLE identity_profiles")
-    con.execute("INSERT INTO profiles_touched SELECT profile_id FROM std_identity")
+    con.execute("INSERT INTO profiles_touched (profile_id) SELECT profile_id FROM std_identity")
     build_profiles(con)  # every profile grouped from scratch
     assert incremental == rows(con, "SELECT * FROM identity_profiles ORDER BY profile_id")
 
@@ -410,7 +410,7 @@ def test_standardise_that_touches_no_profile_fails_and_keeps_the_changed_records
     shutil.copytree(module.SQL, sql)
     script = sql / "standardise" / "20_std_identity.sql"
     text = script.read_text(encoding="utf-8")
-    dropped = "INSERT INTO profiles_touched SELECT profile_id FROM changed_profiles;"
+    dropped = "INSERT INTO profiles_touched SELECT profile_id, batch FROM changed_profiles;"
     assert dropped in text
     script.write_text(text.replace(dropped, ""), encoding="utf-8")
     con = connect(tmp_path / "w.duckdb")

@@ -27,18 +27,22 @@ CREATE TABLE IF NOT EXISTS std_identity (
     sex_conflict        BOOLEAN,   -- stated sex differs from the valid ID's
     region_code         VARCHAR,   -- the place the source records (insured/tax/hukou/school/case)
     province            VARCHAR,
-    city                VARCHAR
+    city                VARCHAR,
+    batch               VARCHAR    -- of the current row standardised: a night's rows come last and carry
+                                   -- the latest batches, so min/max statistics find them (below)
 );
+ALTER TABLE std_identity ADD COLUMN IF NOT EXISTS batch VARCHAR;  -- (warehouses of earlier releases)
 
 -- The profiles these records leave and join: build_profiles (30_identity_profiles.sql) regroups
--- only those. Kept until it has, so a crash in between loses none.
-CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR);
+-- only those. Kept until it has, so a crash in between loses none. A profile joined has the batch
+-- of the records that joined it, where build_profiles finds their rows.
+CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR, batch VARCHAR);
+ALTER TABLE profiles_touched ADD COLUMN IF NOT EXISTS batch VARCHAR;
 -- And, for the next publish (sql/store/05_publish_scope.sql), the same profiles: kept until it has.
 CREATE TABLE IF NOT EXISTS unpublished_profiles (profile_id VARCHAR);
-CREATE OR REPLACE TEMP VIEW changed_record_profiles AS
-SELECT s.profile_id FROM std_identity AS s
+CREATE OR REPLACE TEMP TABLE changed_profiles AS  -- the ones they leave
+SELECT s.profile_id, NULL::VARCHAR AS batch FROM std_identity AS s
 SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key;
-CREATE OR REPLACE TEMP TABLE changed_profiles AS SELECT profile_id FROM changed_record_profiles;  -- the ones they leave
 
 DELETE FROM std_identity AS s
 USING changed_identity AS c
@@ -94,11 +98,18 @@ SELECT
     d.sex IS NOT NULL AND d._id_sex IS NOT NULL AND d.sex <> d._id_sex,
     d.region_code,
     left(d.region_code, 2),
-    left(d.region_code, 4)
+    left(d.region_code, 4),
+    d.batch
 FROM derived AS d
 LEFT JOIN name_keys AS n ON n.name = d.name;
 
-INSERT INTO changed_profiles SELECT profile_id FROM changed_record_profiles;  -- the ones they join
-INSERT INTO profiles_touched SELECT profile_id FROM changed_profiles;
+-- The ones they join: among the rows of the changed records' batches and later ones
+-- (getvariable('changed_floor'), the earliest: oneperson/standardise.py), the rows just written,
+-- which DuckDB finds by the column's min/max instead of joining every row (0.35 s at 10M records).
+INSERT INTO changed_profiles
+SELECT s.profile_id, s.batch FROM std_identity AS s
+SEMI JOIN changed_identity AS c ON s.source = c.source AND s.record_key = c.record_key
+WHERE s.batch >= getvariable('changed_floor');
+INSERT INTO profiles_touched SELECT profile_id, batch FROM changed_profiles;
 INSERT INTO unpublished_profiles SELECT profile_id FROM changed_profiles;
 DROP TABLE changed_profiles;
