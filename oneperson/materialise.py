@@ -112,12 +112,15 @@ def scope(con: duckdb.DuckDBPyConnection, full: bool) -> int | None:
     """Define `registry_in_scope` and `identity_in_scope` and, after record_links is kept,
     `links_in_scope`: every person, or those of publish_scope. Returns the persons in scope (None:
     every person)."""
-    if full:
-        con.execute("CREATE OR REPLACE TEMP VIEW registry_in_scope AS SELECT * FROM person_registry")
-    else:
+    if not full:
         _run(con, "05_publish_scope.sql")
-        con.execute("""CREATE OR REPLACE TEMP VIEW registry_in_scope AS
-            SELECT * FROM person_registry SEMI JOIN publish_scope USING (person_id)""")
+    # read by identity_in_scope and record_links: on a refresh, found once (a pass over the registry)
+    temp_relation(
+        con,
+        "registry_in_scope",
+        "SELECT * FROM person_registry" + ("" if full else " SEMI JOIN publish_scope USING (person_id)"),
+        materialised=not full,
+    )
     _run(con, "28_identity_in_scope.sql")
     temp_relation(con, "identity_in_scope", "SELECT * FROM identity_rows_in_scope", materialised=not full)
     return None if full else con.execute("SELECT count(*) FROM publish_scope").fetchall()[0][0]
