@@ -111,7 +111,15 @@ def link_incremental(
             linker.inference.predict_within(new, threshold_match_probability=KEEP_FLOOR, warning_mode=QUIET),
         ):
             con.execute(f"INSERT INTO profile_links BY NAME SELECT * FROM {scored.physical_name}")
+            written(con, scored.physical_name)
     return _cluster(con, linker, db, threshold, "incremental", profiles, n_new)
+
+
+def written(con: duckdb.DuckDBPyConnection, links: str) -> None:
+    """Note the pairs of links just added to profile_links: the next clustering compares only the
+    pairs whose links were written or deleted since the last one (sql/link/14_recluster_scope.sql)."""
+    con.execute(f"""CREATE TABLE IF NOT EXISTS links_written (unique_id_l VARCHAR, unique_id_r VARCHAR);
+        INSERT INTO links_written SELECT unique_id_l, unique_id_r FROM {links}""")
 
 
 def register_term_frequencies(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDBAPI) -> None:
@@ -198,6 +206,17 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
     kept = ("profile_components", "cluster_edges", "component_summary", "profile_clusters")
     anew = not (incremental and len(tables_present(con, *kept)) == len(kept))  # everything is touched
     con.execute(f"SET VARIABLE components_anew = {str(anew).lower()}")
+    # cluster_edges can be brought up to date from the links written since it was (links_written,
+    # kept by this release, which also writes cluster_edges_state) if it was made at this threshold;
+    # else every link is compared with it.
+    state = "SELECT count(*) FROM cluster_edges_state WHERE threshold = ?"
+    since = (
+        not anew
+        and bool(tables_present(con, "cluster_edges_state"))
+        and con.execute(state, [threshold]).fetchall()[0][0] == 1
+    )
+    con.execute(f"SET VARIABLE edges_since = {str(since).lower()}")
+    con.execute("CREATE TABLE IF NOT EXISTS links_written (unique_id_l VARCHAR, unique_id_r VARCHAR)")
     if anew:
         con.execute("""
             CREATE OR REPLACE TABLE profile_components (profile_id VARCHAR, component_id VARCHAR);
@@ -222,10 +241,7 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
             f"INSERT INTO profile_components SELECT unique_id, cluster_id FROM {clusters.physical_name}"
         )
     con.execute((SQL / "link" / "14_recluster_apply.sql").read_text(encoding="utf-8"))
-    con.execute("""
-        DELETE FROM cluster_edges AS e USING changed_edges AS c
-        WHERE NOT c.in_now AND e.unique_id_l = c.unique_id_l AND e.unique_id_r = c.unique_id_r;
-        INSERT INTO cluster_edges SELECT unique_id_l, unique_id_r FROM changed_edges WHERE in_now;""")
+    con.execute("CREATE OR REPLACE TABLE cluster_edges_state AS SELECT ?::DOUBLE AS threshold", [threshold])
     return n
 
 
@@ -268,6 +284,7 @@ def _score_placements(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDB
         f"""INSERT INTO profile_links BY NAME
         SELECT * EXCLUDE (placement_l, placement_r) FROM {scored.physical_name}"""
     )
+    written(con, scored.physical_name)
 
 
 class DecisionsError(ValueError):

@@ -185,7 +185,7 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
     clustering every profile again, including when they are undone where no component changed."""
     from splink import DuckDBAPI
 
-    from matching.linkage import CLUSTER_THRESHOLD, _clusters
+    from matching.linkage import CLUSTER_THRESHOLD, _clusters, written
     from oneperson.warehouse import SQL
 
     base = {"a": "X", "b": "Y", "d": None, "e": None}
@@ -226,6 +226,10 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
             SELECT profile_id FROM relink ANTI JOIN linkage_profiles ON unique_id = profile_id""")
         con.executemany("INSERT INTO std_identity VALUES ('s', ?, ?)", [(p, p) for p in profiles])
         con.executemany("INSERT INTO profile_links VALUES (?, ?, ?, 0)", links)
+        # as the increment notes the links it scores: those of the profiles that came
+        con.execute("""CREATE OR REPLACE TEMP TABLE scored AS SELECT * FROM profile_links
+            WHERE unique_id_l IN (SELECT profile_id FROM relink) OR unique_id_r IN (SELECT profile_id FROM relink)""")
+        written(con, "scored")
         con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
         con.execute("DELETE FROM review_labels")
         if matches:
