@@ -228,7 +228,8 @@ def test_clusters_kept_from_night_to_night_equal_clustering_every_profile() -> N
         con.executemany("INSERT INTO profile_links VALUES (?, ?, ?, 0)", links)
         # as the increment notes the links it scores: those of the profiles that came
         con.execute("""CREATE OR REPLACE TEMP TABLE scored AS SELECT * FROM profile_links
-            WHERE unique_id_l IN (SELECT profile_id FROM relink) OR unique_id_r IN (SELECT profile_id FROM relink)""")
+            WHERE unique_id_l IN (SELECT profile_id FROM relink)
+               OR unique_id_r IN (SELECT profile_id FROM relink)""")
         written(con, "scored")
         con.execute((SQL / "link" / "05_review_labels.sql").read_text(encoding="utf-8"))
         con.execute("DELETE FROM review_labels")
