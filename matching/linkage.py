@@ -116,8 +116,9 @@ def link_incremental(
 
 
 def written(con: duckdb.DuckDBPyConnection, links: str) -> None:
-    """Note the pairs of links just added to profile_links: the next clustering compares only the
-    pairs whose links were written or deleted since the last one (sql/link/14_recluster_scope.sql)."""
+    """Note the pairs (`unique_id_l`, `unique_id_r` of `links`) whose links were just written to or
+    deleted from profile_links: the next clustering compares only those and the edges of vanished
+    profiles (sql/link/14_recluster_scope.sql). The one writer of `links_written`."""
     con.execute(f"""CREATE TABLE IF NOT EXISTS links_written (unique_id_l VARCHAR, unique_id_r VARCHAR);
         INSERT INTO links_written SELECT unique_id_l, unique_id_r FROM {links}""")
 
@@ -189,6 +190,8 @@ def _clusters(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float, i
     lone ID-less profiles attached, cannot-link splits. Returns the number of profiles clustered."""
     for name in ("05_review_labels.sql", "12_review_decisions.sql", "13_link_ends.sql"):
         con.execute((SQL / "link" / name).read_text(encoding="utf-8"))
+    # the decided pairs' links were deleted or written
+    written(con, "(SELECT profile_l AS unique_id_l, profile_r AS unique_id_r FROM decided_pairs)")
     reclustered = _components(con, db, threshold, incremental)
     con.execute(f"SET VARIABLE attach_floor = {ATTACH_FLOOR}")
     for name in ("15_attach_unique.sql", "17_cannot_link.sql"):
@@ -216,7 +219,6 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
         and con.execute(state, [threshold]).fetchall()[0][0] == 1
     )
     con.execute(f"SET VARIABLE edges_since = {str(since).lower()}")
-    con.execute("CREATE TABLE IF NOT EXISTS links_written (unique_id_l VARCHAR, unique_id_r VARCHAR)")
     if anew:
         con.execute("""
             CREATE OR REPLACE TABLE profile_components (profile_id VARCHAR, component_id VARCHAR);

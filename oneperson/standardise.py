@@ -63,8 +63,7 @@ def standardise(con: duckdb.DuckDBPyConnection) -> int:
                 FROM changed_records GROUP BY source""").fetchall()
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE changed_identity AS {changed_identity_sql(floors)}")
-        known = [floor for floor in floors.values() if floor is not None]
-        earliest = min(known) if known and len(known) == len(floors) else ""  # "": every batch
+        earliest = "" if not floors or None in floors.values() else min(floors.values())  # "": every batch
         con.execute("SET VARIABLE changed_floor = ?", [earliest])
         n = con.execute("SELECT count(*) FROM changed_identity").fetchall()[0][0]
         new_names = con.sql("""SELECT DISTINCT name FROM changed_identity

@@ -20,7 +20,3 @@ INSERT INTO profile_links BY NAME
 SELECT profile_l AS unique_id_l, profile_r AS unique_id_r, 1.0 AS match_probability, NULL AS match_weight
 FROM decided_pairs
 WHERE decision = 'match';
-
--- Their links were deleted or written: the next clustering looks at these pairs (14_recluster_scope.sql).
-CREATE TABLE IF NOT EXISTS links_written (unique_id_l VARCHAR, unique_id_r VARCHAR);
-INSERT INTO links_written SELECT profile_l, profile_r FROM decided_pairs;

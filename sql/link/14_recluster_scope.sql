@@ -11,7 +11,7 @@
 -- The edges that appeared (in_now) or went (not in_now), applied to cluster_edges at once, which
 -- then holds the edges now. An edge can change only between two profiles whose link was written
 -- or deleted since the last clustering: links_written lists the pairs scored, decided or placed
--- since (matching/linkage.py, 12_review_decisions.sql), and deleted links are those of vanished
+-- since (matching.linkage.written), and the other deleted links are those of vanished
 -- profiles. Only those pairs are looked up (getvariable('edges_since'), set by matching/linkage.py
 -- when cluster_edges was made at this threshold with links_written kept since): comparing every
 -- edge with every link took 1.75 s of a 10M-record night. Otherwise (the first clustering, a new

@@ -3,8 +3,7 @@
 -- run and new records either join an existing profile or make a new one. Incremental: only the
 -- profiles that changed records left or joined (profiles_touched, from 20_std_identity.sql) are
 -- regrouped; on the first night that is every profile.
-CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR, batch VARCHAR);
-ALTER TABLE profiles_touched ADD COLUMN IF NOT EXISTS batch VARCHAR;
+CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR, batch VARCHAR);  -- (20_std_identity.sql)
 CREATE OR REPLACE TEMP TABLE regroup AS SELECT DISTINCT profile_id FROM profiles_touched;
 
 -- A profile's fields are its content (the hash covers the standardised ID number, name, birth date,
@@ -15,6 +14,8 @@ CREATE OR REPLACE TEMP TABLE regroup AS SELECT DISTINCT profile_id FROM profiles
 -- min/max instead of reading the fields of every record (1.45 s of a 10M-record night). On the
 -- first night every profile is new and every row is read once, as before. When a touched profile
 -- that is not known has no batch (touched by an earlier release, which kept none), every row is read.
+-- (regroup_new is every touched profile until the known ones are taken out below: the view reads it,
+-- and on the first night identity_profiles is made from the view before any profile is known.)
 CREATE OR REPLACE TEMP TABLE regroup_new AS SELECT profile_id FROM regroup;
 
 CREATE OR REPLACE TEMP VIEW new_profile_groups AS
