@@ -101,8 +101,8 @@ def link_incremental(
     n_new = con.execute("SELECT count(*) FROM profiles_new").fetchall()[0][0]
     linker, db = _linker(con, model)
     if n_new:
-        register_term_frequencies(con, linker, db)
         con.execute(known_candidates_sql(model))
+        register_term_frequencies(con, linker, db, ("profiles_new", "profiles_known"))
         known, new = db.register("profiles_known"), db.register("profiles_new")
         for scored in (
             linker.inference.predict_between(
@@ -123,17 +123,23 @@ def written(con: duckdb.DuckDBPyConnection, links: str) -> None:
         INSERT INTO links_written SELECT unique_id_l, unique_id_r FROM {links}""")
 
 
-def register_term_frequencies(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDBAPI) -> None:
+def register_term_frequencies(
+    con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDBAPI, values_of: tuple[str, ...]
+) -> None:
     """Term frequencies over every current profile, as a full re-link would compute them (scoring
-    only some profiles, Splink would compute them over those). Temporary: only this link reads
-    them, and a kept table was written again at every night's checkpoint."""
+    only some profiles, Splink would compute them over those), of the values that the profiles
+    about to be scored carry (`values_of`, tables of profiles): Splink looks up only those, and
+    counting every value took 0.3 s a night at 10M records.
+    Temporary: only this link reads them, and a kept table was written again at every checkpoint."""
     for column in TF_COLUMNS:
         if tables_present(con, f"tf_{column}"):  # kept by earlier releases
             con.execute(f"DROP TABLE tf_{column}")
         con.execute(f"""CREATE OR REPLACE TEMP TABLE tf_{column} AS
             SELECT {column}, count(*)::DOUBLE / (SELECT count({column}) FROM linkage_profiles)
                    AS tf_{column}
-            FROM linkage_profiles WHERE {column} IS NOT NULL GROUP BY {column}""")
+            FROM linkage_profiles
+            WHERE {column} IN ({" UNION ".join(f"SELECT {column} FROM {table}" for table in values_of)})
+            GROUP BY {column}""")
         linker.table_management.register_term_frequency_lookup(db.register(f"tf_{column}"), column)
 
 
@@ -276,6 +282,7 @@ def _score_placements(con: duckdb.DuckDBPyConnection, linker: Linker, db: DuckDB
         CREATE OR REPLACE TEMP TABLE placement_enrollments AS
         SELECT l.*, p.payment_profile AS placement FROM placement_profiles AS l
         JOIN placement_pairs AS p ON p.enrollment_profile = l.unique_id;""")
+    register_term_frequencies(con, linker, db, ("placement_profiles",))
     scored = linker.inference.predict_between(
         db.register("placement_enrollments"),
         db.register("placement_payments"),

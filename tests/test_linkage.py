@@ -7,7 +7,7 @@ import pytest
 from warehouses import SAMPLE, ingest_landing
 
 from matching.evaluation import evaluate
-from matching.linkage import _linker, known_candidates_sql, link_full, register_term_frequencies
+from matching.linkage import TF_COLUMNS, _linker, known_candidates_sql, link_full, register_term_frequencies
 from matching.training import load, train
 from oneperson.warehouse import connect
 
@@ -288,7 +288,7 @@ def test_new_profiles_are_scored_against_the_known_ones_blocking_pairs_them_with
         SELECT * FROM linkage_profiles ANTI JOIN profiles_new USING (unique_id)""")
     warehouse.execute(known_candidates_sql(model))
     linker, db = _linker(warehouse, model)
-    register_term_frequencies(warehouse, linker, db)
+    register_term_frequencies(warehouse, linker, db, ("profiles_new", "profiles_known"))
     new = db.register("profiles_new")
 
     def scored(known: str) -> set[tuple]:
@@ -304,4 +304,13 @@ def test_new_profiles_are_scored_against_the_known_ones_blocking_pairs_them_with
     assert 0 < candidates < every / 2  # a real filter, on a sample of many namesakes
     pairs = scored("profiles_known")
     assert len(pairs) > 100
+    assert pairs == scored("every_known")
+    # The term frequencies were counted only for the values of tonight's pairs: the same weights
+    # as with every value's.
+    for column in TF_COLUMNS:
+        every_value = warehouse.sql(f"""SELECT {column}, count(*)::DOUBLE
+            / (SELECT count({column}) FROM linkage_profiles) AS tf_{column}
+            FROM linkage_profiles WHERE {column} IS NOT NULL GROUP BY {column}""").pl()
+        assert len(every_value) > warehouse.execute(f"SELECT count(*) FROM tf_{column}").fetchall()[0][0]
+        linker.table_management.register_term_frequency_lookup(db.register(every_value), column)
     assert pairs == scored("every_known")
