@@ -23,7 +23,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from matching import spark
 from matching.training import prepare_profiles, splink_settings
-from oneperson.warehouse import SQL, tables_present
+from oneperson.warehouse import SQL, UNCOMPRESSED, create_table, tables_present
 
 KEEP_FLOOR = 0.01  # predictions below this are not kept
 CLUSTER_THRESHOLD = 0.95  # a link at or above this joins two profiles into one person
@@ -77,7 +77,7 @@ def link_full(
         scored = linker.inference.predict(
             threshold_match_probability=KEEP_FLOOR, warning_mode=QUIET
         ).physical_name
-    con.execute(f"CREATE OR REPLACE TABLE profile_links AS SELECT * FROM {scored}")
+    create_table(con, "profile_links", f"SELECT * FROM {scored}")
     scoring = time.perf_counter() - started
     return replace(_cluster(con, linker, db, threshold, "full", profiles, profiles), scoring_seconds=scoring)
 
@@ -226,12 +226,13 @@ def _components(con: duckdb.DuckDBPyConnection, db: DuckDBAPI, threshold: float,
     )
     con.execute(f"SET VARIABLE edges_since = {str(since).lower()}")
     if anew:
-        con.execute("""
-            CREATE OR REPLACE TABLE profile_components (profile_id VARCHAR, component_id VARCHAR);
-            CREATE OR REPLACE TABLE cluster_edges (unique_id_l VARCHAR, unique_id_r VARCHAR);
-            CREATE OR REPLACE TABLE component_summary (component_id VARCHAR, profiles BIGINT, with_id BIGINT,
+        key = f"VARCHAR {UNCOMPRESSED}"  # (oneperson/warehouse.py KEY_COLUMNS)
+        con.execute(f"""
+            CREATE OR REPLACE TABLE profile_components (profile_id {key}, component_id {key});
+            CREATE OR REPLACE TABLE cluster_edges (unique_id_l {key}, unique_id_r {key});
+            CREATE OR REPLACE TABLE component_summary (component_id {key}, profiles BIGINT, with_id BIGINT,
                                                        valid_ids BIGINT);
-            CREATE OR REPLACE TABLE profile_clusters (profile_id VARCHAR, cluster_id VARCHAR);""")
+            CREATE OR REPLACE TABLE profile_clusters (profile_id {key}, cluster_id {key});""")
     con.execute((SQL / "link" / "14_recluster_scope.sql").read_text(encoding="utf-8"))
     n = con.execute("SELECT count(*) FROM recluster_nodes").fetchall()[0][0]
     # A profile that went is in `touched`, so its component is among the affected ones.

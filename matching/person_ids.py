@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from oneperson.warehouse import SQL, transaction
+from oneperson.warehouse import SQL, UNCOMPRESSED, transaction
 
 KEY_ENV = "ONEPERSON_PSEUDONYM_KEY"
 KEY_FILE_ENV = "ONEPERSON_PSEUDONYM_KEY_FILE"
@@ -60,11 +60,11 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str) -> IdResult:
     Only the clusters whose membership may have changed are worked on (sql/link/30_person_ids.sql):
     a nightly increment moves a few percent of profiles, and a pass over every cluster's
     registry, sizes and claims cost 9 s of a 10M-record increment."""
-    con.execute("""
-        CREATE TABLE IF NOT EXISTS person_registry (profile_id VARCHAR, person_id VARCHAR,
-                                                    cluster_id VARCHAR);
+    key = f"VARCHAR {UNCOMPRESSED}"  # (oneperson/warehouse.py KEY_COLUMNS)
+    con.execute(f"""
+        CREATE TABLE IF NOT EXISTS person_registry (profile_id {key}, person_id {key}, cluster_id {key});
         CREATE TABLE IF NOT EXISTS persons_dirty (person_id VARCHAR);
-        CREATE TABLE IF NOT EXISTS person_ids_issued (person_id VARCHAR, anchor VARCHAR, run_id VARCHAR);
+        CREATE TABLE IF NOT EXISTS person_ids_issued (person_id {key}, anchor VARCHAR, run_id VARCHAR);
         CREATE TABLE IF NOT EXISTS person_merges (run_id VARCHAR, merged_id VARCHAR, into_id VARCHAR,
                                                   logged_at TIMESTAMP);
         CREATE TABLE IF NOT EXISTS person_splits (run_id VARCHAR, person_id VARCHAR, new_person_id VARCHAR,

@@ -16,7 +16,7 @@ import duckdb
 from splink import DuckDBAPI, Linker, block_on
 
 from matching.model import MODEL_VERSION, settings
-from oneperson.warehouse import SQL, tables_present, temp_relation
+from oneperson.warehouse import SQL, create_table, tables_present, temp_relation
 
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL = MODEL_DIR / f"{MODEL_VERSION}.json"
@@ -47,7 +47,8 @@ def prepare_profiles(con: duckdb.DuckDBPyConnection, refresh: bool = False) -> i
                 SELECT profile_id FROM relink AS k
                 ANTI JOIN relinked_profiles AS p ON p.unique_id = k.profile_id""")
     else:
-        con.execute("""CREATE OR REPLACE TABLE linkage_profiles AS SELECT * FROM linkage_profile_rows;
+        create_table(con, "linkage_profiles", "SELECT * FROM linkage_profile_rows")
+        con.execute("""
             CREATE OR REPLACE TEMP TABLE relink AS SELECT unique_id AS profile_id FROM linkage_profiles;
             CREATE OR REPLACE TEMP TABLE vanished_profiles (profile_id VARCHAR)""")
         temp_relation(con, "relinked_profiles", "SELECT * FROM linkage_profiles", materialised=False)

@@ -32,7 +32,7 @@ import duckdb
 
 from matching.model import MODEL_VERSION
 from oneperson.sqltext import quote
-from oneperson.warehouse import SQL, tables_present, temp_relation
+from oneperson.warehouse import SQL, create_table, tables_present, temp_relation
 from schemas.store import STORE_TABLES
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def _keep(
         if runs <= RESORT_SHARE * con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]:
             return False
         fresh = table  # sort it whole again
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {fresh}{order}")
+    create_table(con, table, f"SELECT * FROM {fresh}{order}")
     con.execute("UPDATE pub_runs SET rows_appended = 0 WHERE table_name = ?", [table])
     return True
 

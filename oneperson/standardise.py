@@ -12,7 +12,7 @@ from matching.id_sql import install_id_macros
 from matching.names import name_keys
 from oneperson import failpoints
 from oneperson.sqltext import literal, quote
-from oneperson.warehouse import SQL, transaction
+from oneperson.warehouse import SQL, create_table, transaction
 from schemas.derive import column_names
 from schemas.sources import SOURCES
 
@@ -100,5 +100,7 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> int:
     those); returns the profile count."""
     failpoints.reached("profiles:start")
     with transaction(con):
-        con.execute((SQL / "standardise" / "30_identity_profiles.sql").read_text(encoding="utf-8"))
+        con.execute((SQL / "standardise" / "30_profile_groups.sql").read_text(encoding="utf-8"))
+        create_table(con, "identity_profiles", "SELECT * FROM new_profile_groups WHERE false", replace=False)
+        con.execute((SQL / "standardise" / "31_identity_profiles.sql").read_text(encoding="utf-8"))
     return con.execute("SELECT count(*) FROM identity_profiles").fetchall()[0][0]

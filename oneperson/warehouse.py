@@ -32,6 +32,43 @@ def machine_settings() -> dict[str, str]:
     return {"memory_limit": memory, "threads": str(os.cpu_count() or 1)}
 
 
+# The keys a night joins and filters by, stored uncompressed. Profile and cluster ids are 32
+# hex characters and person ids 21: too long for DuckDB to inline, so it would compress them with
+# FSST (about half the size) and decompress every value at every scan. Most of a nightly
+# increment is such scans, over whole tables, for the rows of tonight's few keys (a semi join of
+# 10M std_identity rows with 1% of the profiles: 0.58 s compressed, 0.15 s not). A 10M-record
+# warehouse grows by about a third (docs/scale.md). DuckDB sets a column's compression only where
+# the table is defined (no ALTER, and not in CREATE TABLE AS), so every warehouse table with such
+# a column is made by `create_table` or by a CREATE TABLE that names `UNCOMPRESSED`.
+KEY_COLUMNS = frozenset(
+    {"profile_id", "unique_id", "unique_id_l", "unique_id_r", "other_id", "cluster_id", "component_id",
+     "new_cluster_id", "person_id"}
+)
+UNCOMPRESSED = "USING COMPRESSION uncompressed"
+
+
+def column_definitions(con: duckdb.DuckDBPyConnection, query: str) -> str:
+    """The column list of a CREATE TABLE for `query`'s result, with its keys uncompressed."""
+    return ", ".join(
+        f"{quote(name)} {type_}" + (f" {UNCOMPRESSED}" if name in KEY_COLUMNS and type_ == "VARCHAR" else "")
+        for name, type_, *_ in con.execute(f"DESCRIBE {query}").fetchall()
+    )
+
+
+def create_table(con: duckdb.DuckDBPyConnection, name: str, query: str, replace: bool = True) -> None:
+    """CREATE [OR REPLACE] TABLE `name` AS `query`, with its key columns uncompressed (KEY_COLUMNS).
+    A table replaced is built beside the old one and then swapped in, so `query` may read it;
+    with `replace` off an existing table is left as it is (CREATE TABLE IF NOT EXISTS)."""
+    exists = bool(tables_present(con, name))
+    if exists and not replace:
+        return
+    target = f"{name}__new" if exists else name
+    con.execute(f"CREATE OR REPLACE TABLE {quote(target)} ({column_definitions(con, query)})")
+    con.execute(f"INSERT INTO {quote(target)} {query}")
+    if exists:
+        con.execute(f"DROP TABLE {quote(name)}; ALTER TABLE {quote(target)} RENAME TO {quote(name)}")
+
+
 def tables_present(con: duckdb.DuckDBPyConnection, *names: str) -> set[str]:
     """Which of these warehouse tables exist (temporary ones are not the warehouse's)."""
     rows = con.execute(

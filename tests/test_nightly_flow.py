@@ -11,6 +11,7 @@ from warehouses import SAMPLE
 
 from flows.nightly import nightly
 from oneperson.store import current_snapshot, read_parquet_sql
+from oneperson.warehouse import KEY_COLUMNS
 from schemas.store import STORE_TABLES
 
 
@@ -52,6 +53,7 @@ def test_nightly_publishes_a_snapshot_then_an_unchanged_one(tmp_path: Path, monk
     analytics = b"".join(p.read_bytes() for p in (snapshot / "analytics").rglob("*.parquet"))
     assert ids and not any(i.encode() in analytics for i in ids)
     assert (snapshot / "restricted").stat().st_mode & 0o077 == 0
+    assert_keys_uncompressed(store / "warehouse" / "oneperson.duckdb")
 
     second = nightly(landing=SAMPLE / "landing", store=store)  # nothing new: same persons, same findings
     assert second["snapshot_id"] == "20261101-002" and current_snapshot(store).name == "20261101-002"
@@ -66,3 +68,28 @@ def test_nightly_publishes_a_snapshot_then_an_unchanged_one(tmp_path: Path, monk
     ]
     assert rows[0] == rows[1]
     assert re.fullmatch(r"P[0-9a-f]{20}", rows[0][0][2])
+
+
+# The warehouse tables that grow with the records and are joined by key each night.
+GROWING = (
+    "std_identity", "identity_profiles", "linkage_profiles", "profile_links", "profile_components",
+    "cluster_edges", "component_summary", "profile_clusters", "person_registry", "person_ids_issued",
+    "record_links", "findings_current", "findings_history",
+    *(f"pub_{m.table}" for m in STORE_TABLES if m.per_person),
+)
+
+
+def assert_keys_uncompressed(path: Path) -> None:
+    """Every key column (oneperson/warehouse.py KEY_COLUMNS) of those tables is stored
+    uncompressed, and their other text is still compressed (so the run did checkpoint them)."""
+    con = duckdb.connect(str(path), read_only=True)
+    methods: dict[bool, set[str]] = {True: set(), False: set()}
+    for table in GROWING:
+        for column, compression in con.execute(
+            "SELECT column_name, compression FROM pragma_storage_info(?) WHERE segment_type = 'VARCHAR'",
+            [table],
+        ).fetchall():
+            methods[column in KEY_COLUMNS].add(compression)
+    con.close()
+    assert methods[True] <= {"Uncompressed", "Constant"} and "Uncompressed" in methods[True]
+    assert methods[False] - {"Uncompressed", "Constant"}, methods[False]

@@ -5,7 +5,9 @@
 CREATE TABLE IF NOT EXISTS std_identity (
     source              VARCHAR,
     record_key          VARCHAR,
-    profile_id          VARCHAR,   -- content hash of the standardised identity (see 30_identity_profiles)
+    profile_id          VARCHAR USING COMPRESSION uncompressed,  -- content hash of the standardised
+                                   -- identity (see 30_profile_groups.sql); a key, so uncompressed
+                                   -- (oneperson/warehouse.py KEY_COLUMNS)
     id_raw              VARCHAR,   -- as typed (trimmed)
     id_std              VARCHAR,   -- cosmetic repair, 15 -> 18; digits never "corrected"
     id_repair           VARCHAR,
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS std_identity (
 );
 ALTER TABLE std_identity ADD COLUMN IF NOT EXISTS batch VARCHAR;  -- (warehouses of earlier releases)
 
--- The profiles these records leave and join: build_profiles (30_identity_profiles.sql) regroups
+-- The profiles these records leave and join: build_profiles (30_profile_groups.sql) regroups
 -- only those. Kept until it has, so a crash in between loses none. A profile joined has the batch
 -- of the records that joined it, where build_profiles finds their rows.
 CREATE TABLE IF NOT EXISTS profiles_touched (profile_id VARCHAR, batch VARCHAR);

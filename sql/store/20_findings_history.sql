@@ -3,7 +3,7 @@
 CREATE TABLE IF NOT EXISTS findings_history (
     finding_id            VARCHAR,
     finding_type          VARCHAR,
-    person_id             VARCHAR,
+    person_id             VARCHAR USING COMPRESSION uncompressed,  -- a key (oneperson/warehouse.py)
     coverage_year         INTEGER,
     first_seen_snapshot   VARCHAR,
     last_seen_snapshot    VARCHAR,
