@@ -52,19 +52,22 @@ JOIN current_tax AS t ON t.record_key = r.record_key;
 
 -- Enrollments held by a profile under a lone payment's name, of a lone payment's scheme, year and
 -- county. Each condition alone is loose (common names; counties with many payments), so both are
--- set filters before any row is paired with a payment.
+-- set filters before any row is paired with a payment. The names are read from the enrollments'
+-- own standardised rows: a profile's names are those of each of its rows (the profile id hashes
+-- name_clean, and both keys derive from it), so one pass over std_identity finds them, where
+-- finding the profiles by name first read every profile as well (0.3 s at 10M records).
 CREATE OR REPLACE TEMP TABLE namesake_enrollments AS
 WITH namesakes AS (
-    SELECT p.unique_id AS profile_id, p.name_simplified, p.name_pinyin
-    FROM linkage_profiles AS p
-    WHERE p.name_simplified IN (SELECT name_simplified FROM lone_payments)
-       OR p.name_pinyin IN (SELECT name_pinyin FROM lone_payments)
+    SELECT s.profile_id, s.record_key, s.name_simplified, s.name_pinyin
+    FROM std_identity AS s
+    WHERE s.source = 'enrollment'
+      AND (s.name_simplified IN (SELECT name_simplified FROM lone_payments)
+           OR s.name_pinyin IN (SELECT name_pinyin FROM lone_payments))
 )
 SELECT e.scheme, e.coverage_year, e.insured_region_code AS region_code, n.profile_id, n.name_simplified,
        n.name_pinyin, c.cluster_id
 FROM namesakes AS n
-JOIN profile_records AS r ON r.profile_id = n.profile_id AND r.source = 'enrollment'
-JOIN current_enrollment AS e ON e.record_key = r.record_key
+JOIN current_enrollment AS e ON e.record_key = n.record_key
 SEMI JOIN lone_payments AS lp
   ON lp.scheme = e.scheme AND lp.coverage_year = e.coverage_year AND lp.region_code = e.insured_region_code
 JOIN profile_clusters AS c ON c.profile_id = n.profile_id;
