@@ -32,6 +32,7 @@ from oneperson.nightly import (  # noqa: E402
 )
 from oneperson.retrying import BACKOFF_SECONDS, retry_transient_io  # noqa: E402
 from oneperson.runlock import run_lock  # noqa: E402
+from oneperson.warehouse import held_open, small_change  # noqa: E402
 
 # The run's steps, in order: the keys of its timings, and the ticks of the CLI's progress bar.
 STEPS = (
@@ -152,20 +153,21 @@ def nightly(
         timed("finish interrupted publish", finish_publish, store, warehouse)
         warehouse = warehouse or warehouse_of(store)
         batches = timed("apply new batches", apply_new_batches, landing, warehouse, run_id, as_of)
-        timed("standardise", standardise_changed, warehouse)
-        timed("identity profiles", identity_profiles, warehouse)
-        persons = timed("link persons", link_persons, warehouse, run_id)
-        snapshot_id = next_snapshot_id(warehouse, store)
-        sources = summarise(warehouse, run_id)
-        counts = {
-            "batches": dict(Counter(b["status"] for b in batches)),
-            "rows_read": sum(r["rows_read"] for r in sources),
-            "rows_quarantined": sum(r["rows_quarantined"] for r in sources),
-            "persons": persons["persons"],
-        }
-        # The manifest's record of this run (the publish's own seconds are in the run log).
-        run = {"as_of": str(as_of) if as_of else None, "seconds": dict(timings), **counts}
-        published = timed("publish", publish, warehouse, store, snapshot_id, run_id, retention, run)
+        with held_open(warehouse, hold=small_change(warehouse)):  # a night's steps share what they read
+            timed("standardise", standardise_changed, warehouse)
+            timed("identity profiles", identity_profiles, warehouse)
+            persons = timed("link persons", link_persons, warehouse, run_id)
+            snapshot_id = next_snapshot_id(warehouse, store)
+            sources = summarise(warehouse, run_id)
+            counts = {
+                "batches": dict(Counter(b["status"] for b in batches)),
+                "rows_read": sum(r["rows_read"] for r in sources),
+                "rows_quarantined": sum(r["rows_quarantined"] for r in sources),
+                "persons": persons["persons"],
+            }
+            # The manifest's record of this run (the publish's own seconds are in the run log).
+            run = {"as_of": str(as_of) if as_of else None, "seconds": dict(timings), **counts}
+            published = timed("publish", publish, warehouse, store, snapshot_id, run_id, retention, run)
         report_artifacts(snapshot_id, published)
         create_table_artifact(
             key="nightly-steps",

@@ -9,8 +9,6 @@ import subprocess
 from importlib.metadata import version
 from pathlib import Path
 
-import duckdb
-
 from matching.linkage import link_incremental
 from matching.model import MODEL_VERSION
 from matching.person_ids import assign_person_ids
@@ -73,7 +71,7 @@ def finish_interrupted_publish(warehouse: Path, store: Path) -> str | None:
 def next_snapshot_id(warehouse: Path, store: Path) -> str:
     """`<latest applied batch date>-<n>`: derived from the inputs, so the same inputs give the same id.
     An id is taken once a snapshot folder or a committed publication has it."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = connect(warehouse)  # (the run may hold the warehouse open: warehouse.held_open)
     try:
         latest = con.execute("SELECT max(left(batch, 8)) FROM batch_log WHERE status = 'applied'").fetchall()[
             0

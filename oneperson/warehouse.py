@@ -130,3 +130,39 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
         con.execute(f"""CREATE TABLE IF NOT EXISTS current_{source} (record_key VARCHAR, {current},
             _batch VARCHAR, _file VARCHAR, _line BIGINT)""")
     return con
+
+
+# Below this share of changed records, a run's steps share one DuckDB instance (`held_open`).
+SMALL_CHANGE = 0.10
+
+
+def small_change(path: Path) -> bool:
+    """Whether the records changed and not yet standardised are at most SMALL_CHANGE of the
+    current records: a nightly increment, not a first build or a large backfill."""
+    con = connect(path)
+    try:
+        changed = con.execute("SELECT count(*) FROM changed_records").fetchall()[0][0]
+        current = sum(
+            con.execute(f"SELECT count(*) FROM current_{source}").fetchall()[0][0] for source in SOURCES
+        )
+    finally:
+        con.close()
+    return changed <= SMALL_CHANGE * current
+
+
+@contextmanager
+def held_open(path: Path, hold: bool = True) -> Iterator[None]:
+    """Keep a connection to the warehouse open through the block (when `hold`), so that the
+    steps' own connections (`connect`: the same settings) are to one DuckDB instance and share its
+    buffer pool: the tables one step read, the next finds in memory, where each step opened the
+    warehouse anew and read them from disk again (a 10M-record increment: 28.7–35.6 s against
+    37.1–37.8 s, peak 6.6 GiB against 5.2). Not for a first build or a large backfill: the pool
+    would keep what every step read, up to DuckDB's memory limit, where a step's close frees it."""
+    if not hold:
+        yield
+        return
+    con = connect(path)
+    try:
+        yield
+    finally:
+        con.close()

@@ -14,7 +14,7 @@ from warehouses import SAMPLE, ingest_landing
 
 from oneperson.ingest import apply_pending
 from oneperson.standardise import build_profiles, standardise
-from oneperson.warehouse import connect
+from oneperson.warehouse import connect, held_open, small_change
 
 ENROLLMENT_ZH = "个人编号,证件号码,姓名,性别,出生日期,险种类型,参保年度,参保地行政区划代码,参保状态"
 ENROLLMENT_EN = "person_no,id_number,name,sex,birth_date,scheme,coverage_year,insured_region_code,status"
@@ -469,3 +469,35 @@ def test_standardise_reads_the_changed_records_of_late_and_later_batches(
     )
     assert standardise(con) == 3
     assert incremental == rows(con, f"SELECT {columns} FROM std_identity ORDER BY record_key")
+
+
+def test_a_small_night_holds_the_warehouse_open_so_its_steps_share_what_they_read(tmp_path: Path) -> None:
+    """A first build or a large backfill opens the warehouse anew in each step; a night that changed
+    few records holds it open, and each step's connection finds what the last one read in memory."""
+    path = tmp_path / "oneperson.duckdb"
+    con = connect(path)
+    con.execute("INSERT INTO current_tax (record_key) SELECT 'r' || range FROM range(1000000)")
+    con.execute("INSERT INTO changed_records SELECT 'tax', record_key, '20261001' FROM current_tax")
+    con.close()
+
+    def read_then_cached() -> int:
+        step = connect(path)
+        step.execute("SELECT count(DISTINCT record_key) FROM current_tax").fetchall()
+        step.close()
+        after = connect(path)
+        cached = after.execute(
+            "SELECT sum(memory_usage_bytes) FROM duckdb_memory() WHERE tag = 'BASE_TABLE'"
+        ).fetchall()[0][0]
+        after.close()
+        return cached
+
+    assert not small_change(path)  # every record changed: a first build
+    with held_open(path, hold=small_change(path)):
+        apart = read_then_cached()  # the catalog's block or so
+    con = connect(path)
+    con.execute("DELETE FROM changed_records WHERE record_key NOT IN ('r1', 'r2')")
+    con.close()
+    assert small_change(path)
+    with held_open(path, hold=small_change(path)):
+        shared = read_then_cached()  # and the million keys the step read
+    assert shared > 8 * apart > 0, (shared, apart)
