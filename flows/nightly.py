@@ -153,7 +153,7 @@ def nightly(
         timed("finish interrupted publish", finish_publish, store, warehouse)
         warehouse = warehouse or warehouse_of(store)
         batches = timed("apply new batches", apply_new_batches, landing, warehouse, run_id, as_of)
-        with held_open(warehouse, hold=small_change(warehouse)):  # a night's steps share what they read
+        with held_open(warehouse, hold=small_change):  # a small night's steps share what they read
             timed("standardise", standardise_changed, warehouse)
             timed("identity profiles", identity_profiles, warehouse)
             persons = timed("link persons", link_persons, warehouse, run_id)

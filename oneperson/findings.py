@@ -9,7 +9,7 @@ The rules engine (oneperson/rules.py, sql/findings/) reads one relation per sour
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -26,7 +26,8 @@ class Refresh:
     mode: str  # "incremental", or "full: <why>"
     persons_refreshed: int | None  # None: every person
     findings: int
-    as_kept: frozenset[str] = frozenset()  # store tables to write as kept, not sorted again (materialise.py)
+    # the store tables kept in storage order, and whether each is wholly sorted (materialise.py)
+    kept: dict[str, bool] = field(default_factory=dict)
 
 
 def coverage_years(con: duckdb.DuckDBPyConnection) -> None:
@@ -62,11 +63,11 @@ def refresh_store(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> Refresh:
     linked_sources(con, materialised=not full)
     compute_findings(con)  # creates the rules_* views, rules_findings last
     materialise.keep_findings(con, full, snapshot_id)
-    as_kept = materialise.keep_store_tables(con, full)
+    kept = materialise.keep_store_tables(con, full)
     materialise.mark_published(con)
     findings = con.execute("SELECT count(*) FROM findings_current").fetchall()[0][0]
     log.info("store refresh %s: %s persons", mode, "every" if persons is None else f"{persons:,}")
-    return Refresh(mode, persons, findings, as_kept)
+    return Refresh(mode, persons, findings, kept)
 
 
 def build_findings(con: duckdb.DuckDBPyConnection, snapshot_id: str) -> int:

@@ -33,7 +33,7 @@ import duckdb
 from matching.model import MODEL_VERSION
 from oneperson.sqltext import quote
 from oneperson.warehouse import SQL, create_table, tables_present, temp_relation
-from schemas.store import STORE_TABLES
+from schemas.store import STORE_TABLES, StoreTable
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +42,21 @@ PER_PERSON = tuple(model for model in STORE_TABLES if model.per_person)
 KEPT = ("record_links", "findings_current", *(f"pub_{model.table}" for model in PER_PERSON))
 
 
+def storage_order(model: type[StoreTable]) -> tuple[str, ...]:
+    """The order a pub_<table> is kept in: its partition first, then its sort order. Each
+    partition's rows are then together, and the publisher writes each with a filter that DuckDB
+    answers from the row groups' min/max, in order, without DuckDB's partitioned writer or a sort
+    (oneperson/store.py `_write_kept`)."""
+    return (*model.partition_by, *model.sort_by)
+
+
 @cache  # the files of this installation: read once per process, not twice per publish
 def definition_fingerprint() -> str:
-    """What the kept tables were computed by: the store and rules SQL and the model version."""
+    """What the kept tables were computed by: the store and rules SQL and the model version, and
+    the order they are kept in."""
     digest = hashlib.sha256(MODEL_VERSION.encode())
+    for model in PER_PERSON:
+        digest.update(f"{model.table}:{','.join(storage_order(model))}\0".encode())
     for folder in ("store", "findings"):
         for path in sorted((SQL / folder).glob("*.sql")):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -75,7 +86,7 @@ def _run(con: duckdb.DuckDBPyConnection, name: str) -> None:
     con.execute((SQL / "store" / name).read_text(encoding="utf-8"))
 
 
-# A nightly refresh appends its rows (in sort order) after the table's sorted body, and the
+# A nightly refresh appends its rows (in storage order) after the table's sorted body, and the
 # publisher writes the table in that order rather than sorting it again (10M person_records:
 # 3.2 s against 5.4 s). Each night's rows are one more sorted run, so a lookup by person_id reads
 # one more row group per night; once the runs hold this share of the rows, the table is sorted
@@ -84,16 +95,16 @@ RESORT_SHARE = 0.10
 
 
 def _keep(
-    con: duckdb.DuckDBPyConnection, table: str, fresh: str, full: bool, sort_by: tuple[str, ...] = ()
+    con: duckdb.DuckDBPyConnection, table: str, fresh: str, full: bool, order_by: tuple[str, ...] = ()
 ) -> bool:
     """Replace `table` (full) or its rows of the persons in scope (incremental) by `fresh`.
-    Returns whether `table` is now wholly in `sort_by` order (made or sorted again here); else it
+    Returns whether `table` is now wholly in `order_by` order (made or sorted again here); else it
     is its sorted body and the nights' sorted runs (`pub_runs` counts their rows)."""
-    order = f" ORDER BY {', '.join(quote(c) for c in sort_by)}" if sort_by else ""
+    order = f" ORDER BY {', '.join(quote(c) for c in order_by)}" if order_by else ""
     if not full:
         con.execute(f"DELETE FROM {table} WHERE person_id IN (SELECT person_id FROM publish_scope)")
         appended = con.execute(f"INSERT INTO {table} SELECT * FROM {fresh}{order}").fetchall()[0][0]
-        if not sort_by:
+        if not order_by:
             return False
         (runs,) = con.execute(
             """INSERT INTO pub_runs VALUES (?, ?) ON CONFLICT (table_name)
@@ -150,16 +161,17 @@ def keep_findings(con: duckdb.DuckDBPyConnection, full: bool, snapshot_id: str) 
     _run(con, "25_findings_history.sql")
 
 
-def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> frozenset[str]:
-    """pub_<table> for the per-person tables; store_<table> (what the publisher writes) reads them.
-    Returns the tables whose kept rows are not wholly sorted (the publisher writes them as kept)."""
+def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> dict[str, bool]:
+    """pub_<table> for the per-person tables, in `storage_order`; store_<table> (what the publisher
+    writes, as kept) reads them. Returns each table and whether it is wholly sorted (else a
+    sorted body and the nights' sorted runs)."""
     _run(con, "30_store_tables.sql")
-    as_kept = set()
+    kept = {}
     for model in PER_PERSON:
-        if not _keep(con, f"pub_{model.table}", f"fresh_{model.table}", full, model.sort_by):
-            as_kept.add(model.table)
+        table = f"pub_{model.table}"
+        kept[model.table] = _keep(con, table, f"fresh_{model.table}", full, storage_order(model))
         con.execute(f"CREATE OR REPLACE VIEW store_{model.table} AS SELECT * FROM pub_{model.table}")
-    return frozenset(as_kept)
+    return kept
 
 
 def mark_published(con: duckdb.DuckDBPyConnection) -> None:

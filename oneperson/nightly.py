@@ -149,7 +149,7 @@ def publish_snapshot(
             retention=retention,
             extras=lambda folder: reports.append(write_report(con, folder, snapshot_id, manifest)),
             commit=commit,
-            as_kept=refreshed.as_kept,
+            kept=refreshed.kept,
         )
     except BaseException:
         if not committed:

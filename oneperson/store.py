@@ -17,9 +17,10 @@ types from `schemas.derive.arrow_schema`. Decisions:
 * A NULL partition value goes to DuckDB's `<k>=__HIVE_DEFAULT_PARTITION__` folder, read back as NULL.
 * Rows are sorted inside each file by the model's `sort_by` (DuckDB's ORDER_BY copy option: with
   PARTITION_BY and several threads, an ORDER BY in the query alone does not keep files sorted),
-  except for the tables the caller names `as_kept`: those are written in the order their relation
-  gives, which the caller keeps nearly sorted (a sorted body and a few sorted runs:
-  oneperson/materialise.py). The manifest says which (`sorted`).
+  except for the tables the caller names in `kept`: the caller keeps those in partition-then-sort
+  order (oneperson/materialise.py), wholly or as a sorted body and a few sorted runs, and they are
+  written in the order their relation gives, one COPY per partition value. The manifest says
+  whether a table's files are sorted (`sorted`).
 * An empty partitioned table is one empty file in the all-NULL partition, so it still has a schema.
 * The restricted zone is owner-only: its folder is made 0o700 before anything is written into it,
   then every folder below is chmod 0o700 and every file 0o600. The rest follows the process umask.
@@ -44,7 +45,8 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Collection, Iterator
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -149,7 +151,7 @@ def publish(
     retention: int = 7,
     extras: Callable[[Path], None] | None = None,
     commit: Callable[[], None] | None = None,
-    as_kept: Collection[str] = (),
+    kept: Mapping[str, bool] | None = None,
 ) -> Path:
     """Write the relations `store_<table>` of `con` as snapshot `snapshot_id` of `store`, make it
     CURRENT, prune snapshots beyond `retention`. Returns the snapshot folder. `extras`, if given,
@@ -160,7 +162,9 @@ def publish(
     into place: the caller commits its own state there (the warehouse's findings history). From
     then on the publish is never undone: if it is interrupted, `finish_publish` completes it.
 
-    `as_kept`: tables written in their relation's order, not sorted by the model's `sort_by`.
+    `kept`: the tables whose relation the caller keeps in the model's partition-then-sort order
+    (`materialise.storage_order`), each mapped to whether it is wholly sorted (else a sorted body
+    and sorted runs, each run in that order): written in their relation's order, not sorted again.
 
     Raises PublishError (CURRENT and existing snapshots untouched) when anything fails before
     CURRENT names the new snapshot."""
@@ -181,15 +185,20 @@ def publish(
         try:
             for model in STORE_TABLES:
                 _check_columns(con, model)
+            kept = kept or {}
             tables, counts = {}, {}
             for model in STORE_TABLES:
                 step = f"writing {model.zone}/{model.table}"
-                counts[model.table] = _write_table(con, tmp, model, model.table not in as_kept)
+                counts[model.table] = (
+                    _write_kept(con, tmp, model)
+                    if model.table in kept
+                    else _write_table(con, tmp, model)
+                )
             _restrict(tmp / RESTRICTED_ZONE)
             for model in STORE_TABLES:
                 step = f"verifying {model.zone}/{model.table}"
                 tables[model.table] = _verify(
-                    con, tmp, model, counts[model.table], model.table not in as_kept
+                    con, tmp, model, counts[model.table], kept.get(model.table, True)
                 )
             if extras is not None:
                 step = "writing the extra files"
@@ -335,12 +344,8 @@ def _check_columns(con: duckdb.DuckDBPyConnection, model: type[StoreTable]) -> N
         )
 
 
-def _write_table(
-    con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable], sort: bool = True
-) -> int:
-    """COPY one store_<table> relation into <snapshot>/<zone>/<table>/, typed, sorted (`sort`), partitioned.
-    Returns the rows COPY wrote (the relation is computed once: counting it first would compute
-    its views twice)."""
+def _table_folder(snapshot: Path, model: type[StoreTable]) -> Path:
+    """<snapshot>/<zone>/<table>/, made empty; a restricted zone owner-only before anything is in it."""
     folder = snapshot / model.zone / model.table
     zone = folder.parent
     if not zone.exists():
@@ -348,10 +353,21 @@ def _write_table(
         if model.zone == RESTRICTED_ZONE:
             zone.chmod(0o700)  # before any personal data is written below it
     folder.mkdir()
-    types = duckdb_types(model)
-    select = ", ".join(f"CAST({quote(c)} AS {t}) AS {quote(c)}" for c, t in types.items())
+    return folder
+
+
+def _typed_select(model: type[StoreTable]) -> str:
+    return ", ".join(f"CAST({quote(c)} AS {t}) AS {quote(c)}" for c, t in duckdb_types(model).items())
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable]) -> int:
+    """COPY one store_<table> relation into <snapshot>/<zone>/<table>/, typed, sorted, partitioned.
+    Returns the rows COPY wrote (the relation is computed once: counting it first would compute
+    its views twice)."""
+    folder = _table_folder(snapshot, model)
+    select = _typed_select(model)
     source = f"store_{model.table}"
-    order = ", ".join(quote(c) for c in model.sort_by) if sort else ""
+    order = ", ".join(quote(c) for c in model.sort_by)
     if model.partition_by:
         partitions = ", ".join(quote(c) for c in model.partition_by)
         options = (
@@ -361,20 +377,73 @@ def _write_table(
         written = con.execute(
             f"COPY (SELECT {select} FROM {quote(source)}) TO {literal(str(folder))} ({options})"
         ).fetchall()[0][0]
-        if not any(folder.rglob("*.parquet")):  # an empty table: keep its schema in the all-NULL partition
-            empty = folder.joinpath(*(f"{c}={HIVE_NULL}" for c in model.partition_by))
-            empty.mkdir(parents=True)
-            con.execute(
-                f"COPY (SELECT {select} FROM {quote(source)} LIMIT 0) TO "
-                f"{literal(str(empty / 'data_0.parquet'))} (FORMAT parquet, {COMPRESSION})"
-            )
+        if not any(folder.rglob("*.parquet")):
+            _write_empty(con, folder, model)
         return written
-    else:
-        query = f"SELECT {select} FROM {quote(source)}" + (f" ORDER BY {order}" if order else "")
+    query = f"SELECT {select} FROM {quote(source)}" + (f" ORDER BY {order}" if order else "")
+    with _insertion_order_kept(con):
+        return con.execute(
+            f"COPY ({query}) TO {literal(str(folder / 'data_0.parquet'))} (FORMAT parquet, {COMPRESSION})"
+        ).fetchall()[0][0]
+
+
+def _write_kept(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable]) -> int:
+    """COPY a relation that the caller keeps in partition-then-sort order: one plain COPY per
+    partition value, each selecting its partition's rows in the relation's order. DuckDB answers
+    the filter from the row groups' min/max, so each COPY reads little more than its partition's
+    rows. DuckDB's partitioned writer costs 1.3-1.7 times the CPU of plain files for the same rows
+    (10M person_records: 2.5 s against 2.0 s), and sorting again costs more. The folders are named
+    as DuckDB's writer names them (`hive_folder`), and read back the same way."""
+    folder = _table_folder(snapshot, model)
+    select = _typed_select(model)
+    source = quote(f"store_{model.table}")
+    if not model.partition_by:
         with _insertion_order_kept(con):
             return con.execute(
-                f"COPY ({query}) TO {literal(str(folder / 'data_0.parquet'))} (FORMAT parquet, {COMPRESSION})"
+                f"COPY (SELECT {select} FROM {source}) TO {literal(str(folder / 'data_0.parquet'))} "
+                f"(FORMAT parquet, {COMPRESSION})"
             ).fetchall()[0][0]
+    keys = [quote(c) for c in model.partition_by]
+    types = duckdb_types(model)
+    as_written = [f"CAST(CAST({quote(c)} AS {types[c]}) AS VARCHAR)" for c in model.partition_by]
+    partitions = con.execute(  # each value as the relation holds it (to filter by) and as written
+        f"SELECT {', '.join(keys)}, {', '.join(as_written)}, count(*) "
+        f"FROM {source} GROUP BY ALL"
+    ).fetchall()
+    if not partitions:
+        _write_empty(con, folder, model)
+        return 0
+    with _insertion_order_kept(con):
+        for *values, rows in partitions:
+            typed, text = values[: len(keys)], values[len(keys) :]
+            pairs = zip(keys, typed, strict=True)
+            where = " AND ".join(f"{k} IS NULL" if v is None else f"{k} = ?" for k, v in pairs)
+            part = folder.joinpath(*map(hive_folder, model.partition_by, text))
+            part.mkdir(parents=True)
+            written = con.execute(
+                f"COPY (SELECT {select} FROM {source} WHERE {where}) TO "
+                f"{literal(str(part / 'data_0.parquet'))} (FORMAT parquet, {COMPRESSION})",
+                [v for v in typed if v is not None],
+            ).fetchall()[0][0]
+            if written != rows:  # a value its own filter does not select: never drop rows silently
+                raise PublishError(f"{model.table}: {written} rows written to {part.name}, {rows} counted")
+    return sum(rows for *_, rows in partitions)
+
+
+def hive_folder(column: str, value: str | None) -> str:
+    """A partition's folder as DuckDB's PARTITION_BY names it: the value percent-encoded (every
+    byte but letters, digits and `-_.~`, as UTF-8), a NULL as HIVE_NULL (tests/test_store.py)."""
+    return f"{column}={HIVE_NULL if value is None else urllib.parse.quote(value, safe='')}"
+
+
+def _write_empty(con: duckdb.DuckDBPyConnection, folder: Path, model: type[StoreTable]) -> None:
+    """An empty partitioned table: one empty file in the all-NULL partition, to keep its schema."""
+    empty = folder.joinpath(*(f"{c}={HIVE_NULL}" for c in model.partition_by))
+    empty.mkdir(parents=True)
+    con.execute(
+        f"COPY (SELECT {_typed_select(model)} FROM {quote(f'store_{model.table}')} LIMIT 0) TO "
+        f"{literal(str(empty / 'data_0.parquet'))} (FORMAT parquet, {COMPRESSION})"
+    )
 
 
 @contextlib.contextmanager

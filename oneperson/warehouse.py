@@ -7,7 +7,7 @@ are in sql/ingest/00_bookkeeping.sql.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -136,33 +136,30 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 SMALL_CHANGE = 0.10
 
 
-def small_change(path: Path) -> bool:
+def small_change(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether the records changed and not yet standardised are at most SMALL_CHANGE of the
     current records: a nightly increment, not a first build or a large backfill."""
-    con = connect(path)
-    try:
-        changed = con.execute("SELECT count(*) FROM changed_records").fetchall()[0][0]
-        current = sum(
-            con.execute(f"SELECT count(*) FROM current_{source}").fetchall()[0][0] for source in SOURCES
-        )
-    finally:
-        con.close()
+    changed = con.execute("SELECT count(*) FROM changed_records").fetchall()[0][0]
+    current = sum(con.execute(f"SELECT count(*) FROM current_{s}").fetchall()[0][0] for s in SOURCES)
     return changed <= SMALL_CHANGE * current
 
 
 @contextmanager
-def held_open(path: Path, hold: bool = True) -> Iterator[None]:
-    """Keep a connection to the warehouse open through the block (when `hold`), so that the
-    steps' own connections (`connect`: the same settings) are to one DuckDB instance and share its
-    buffer pool: the tables one step read, the next finds in memory, where each step opened the
-    warehouse anew and read them from disk again (a 10M-record increment: 28.7–35.6 s against
-    37.1–37.8 s, peak 6.6 GiB against 5.2). Not for a first build or a large backfill: the pool
-    would keep what every step read, up to DuckDB's memory limit, where a step's close frees it."""
-    if not hold:
-        yield
-        return
+def held_open(
+    path: Path, hold: Callable[[duckdb.DuckDBPyConnection], bool] = lambda con: True
+) -> Iterator[None]:
+    """Keep a connection to the warehouse open through the block when `hold` says so of it
+    (`small_change`), so that the steps' own connections (`connect`: the same settings) are to one
+    DuckDB instance and share its buffer pool: the tables one step read, the next finds in memory,
+    where each step opened the warehouse anew and read them from disk again (a 10M-record
+    increment: 28.7–35.6 s against 37.1–37.8 s, peak 6.6 GiB against 5.2). Not for a first build
+    or a large backfill: the pool would keep what every step read, up to DuckDB's memory limit,
+    where a step's close frees it. `hold` is asked on the connection it would hold: opening the
+    warehouse once more to ask it would cost a night one more open of the file."""
     con = connect(path)
     try:
+        if not hold(con):
+            con.close()
         yield
     finally:
         con.close()

@@ -491,13 +491,20 @@ def test_a_small_night_holds_the_warehouse_open_so_its_steps_share_what_they_rea
         after.close()
         return cached
 
-    assert not small_change(path)  # every record changed: a first build
-    with held_open(path, hold=small_change(path)):
+    def small() -> bool:
+        con = connect(path)
+        try:
+            return small_change(con)
+        finally:
+            con.close()
+
+    assert not small()  # every record changed: a first build
+    with held_open(path, hold=small_change):
         apart = read_then_cached()  # the catalog's block or so
     con = connect(path)
     con.execute("DELETE FROM changed_records WHERE record_key NOT IN ('r1', 'r2')")
     con.close()
-    assert small_change(path)
-    with held_open(path, hold=small_change(path)):
+    assert small()
+    with held_open(path, hold=small_change):
         shared = read_then_cached()  # and the million keys the step read
     assert shared > 8 * apart > 0, (shared, apart)

@@ -174,10 +174,10 @@ def test_refreshed_rows_are_appended_in_order_and_the_table_sorted_again_past_it
     monkeypatch.setenv("ONEPERSON_PSEUDONYM_KEY", "test-key")
     con = connect(tmp_path / "w.duckdb")
     first = night(con, SAMPLE / "landing", "s1")
-    assert first.as_kept == frozenset()  # made by a full refresh: sorted
-    in_order = (
-        "SELECT count(*) FROM (SELECT person_id < lag(person_id) OVER () AS back FROM pub_persons) WHERE back"
-    )
+    assert first.kept and all(first.kept.values())  # made by a full refresh: sorted
+    # kept in storage order: partition (NULL last), then person_id
+    key = "coalesce(hukou_province, '~') || '|' || person_id"
+    in_order = f"SELECT count(*) FROM (SELECT {key} < lag({key}) OVER () AS back FROM pub_persons) WHERE back"
     assert con.execute(in_order).fetchall()[0][0] == 0
     moved = con.execute("""SELECT person_id FROM pub_persons ORDER BY person_id LIMIT 3""").fetchall()
 
@@ -188,7 +188,7 @@ def test_refreshed_rows_are_appended_in_order_and_the_table_sorted_again_past_it
 
     monkeypatch.setattr(materialise, "RESORT_SHARE", 0.5)
     second = refresh("s2")
-    assert second.mode == "incremental" and "persons" in second.as_kept
+    assert second.mode == "incremental" and second.kept["persons"] is False
     # the three smallest ids now follow the body: one run back in the order
     assert con.execute(in_order).fetchall()[0][0] == 1
     runs = "SELECT rows_appended FROM pub_runs WHERE table_name = 'pub_persons'"
@@ -197,7 +197,7 @@ def test_refreshed_rows_are_appended_in_order_and_the_table_sorted_again_past_it
 
     monkeypatch.setattr(materialise, "RESORT_SHARE", 0.0)
     third = refresh("s3")
-    assert "persons" not in third.as_kept
+    assert third.kept["persons"] is True
     assert con.execute(in_order).fetchall()[0][0] == 0
     assert con.execute(runs).fetchall() == [(0,)]
     assert_equals_full_recompute(con, "s3")

@@ -24,13 +24,23 @@ from oneperson.store import (
     PublishError,
     current_snapshot,
     duckdb_types,
+    hive_folder,
     publish,
     read_parquet_sql,
     schema_fingerprint,
     snapshot_table_glob,
 )
 from schemas.derive import arrow_schema
-from schemas.store import STORE_TABLES, Enrollment, Finding, Identity, Person, PersonRecord, Quarantine
+from schemas.store import (
+    STORE_TABLES,
+    AssistanceCase,
+    Enrollment,
+    Finding,
+    Identity,
+    Person,
+    PersonRecord,
+    Quarantine,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = {"run_id": "run-1", "input_batches": {"tax": ["20261121"]}, "model_version": "profiles-v1"}
@@ -236,17 +246,49 @@ def test_manifest(con, tmp_path):
     assert len({e["schema_fingerprint"] for e in manifest["tables"].values()}) == len(STORE_TABLES)
 
 
-def test_tables_named_as_kept_are_written_in_their_relations_order(con, tmp_path):
-    """The caller keeps those tables nearly sorted (oneperson/materialise.py): no sort again."""
+def test_kept_tables_are_written_in_their_relations_order(con, tmp_path):
+    """The caller keeps those tables in storage order (oneperson/materialise.py): no sort again, and
+    a table kept as a sorted body and runs is said to be unsorted."""
     con.execute(
         "CREATE OR REPLACE TABLE store_identities AS SELECT * FROM store_identities ORDER BY person_id DESC"
     )
-    snapshot = publish(con, tmp_path / "store", "20261121-001", MANIFEST, as_kept={"identities"})
+    snapshot = publish(con, tmp_path / "store", "20261121-001", MANIFEST, kept={"identities": False})
     manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["tables"]["identities"]["sorted"] is False
     assert manifest["tables"]["persons"]["sorted"] is True
     written = pq.read_table(snapshot / "restricted" / "identities" / "data_0.parquet").column("person_id")
     assert written.to_pylist() == ["P3a", "P1a"]
+
+
+def test_a_kept_partitioned_table_is_one_copy_per_partition_like_duckdbs_writer(con, tmp_path):
+    """Each partition's rows in the relation's order, in the folder DuckDB's PARTITION_BY names
+    (NULL, non-ASCII, reserved characters), read back as the same values; a table of runs is
+    written as it comes and said to be unsorted."""
+    con.execute(
+        """CREATE OR REPLACE TABLE store_persons AS SELECT * REPLACE (CASE person_id
+            WHEN 'P4a' THEN '四川/省 50%' WHEN 'P2a' THEN '11' ELSE hukou_province END AS hukou_province)
+        FROM store_persons ORDER BY hukou_province, person_id DESC"""
+    )
+    con.execute("CREATE OR REPLACE TABLE store_assistance_cases AS FROM store_assistance_cases LIMIT 0")
+    kept = {"persons": False, "assistance_cases": True}
+    snapshot = publish(con, tmp_path / "kept", "20261121-001", MANIFEST, kept=kept)
+    reference = publish(con, tmp_path / "writer", "20261121-001", MANIFEST)
+    for model in (Person, AssistanceCase):
+        folders = [
+            sorted(str(p.relative_to(root)) for p in (root / model.zone / model.table).rglob("*"))
+            for root in (snapshot, reference)
+        ]
+        assert folders[0] == folders[1]
+        assert sorted(con.execute(f"SELECT * FROM {read_parquet_sql(snapshot, model)}").fetchall()) == sorted(
+            con.execute(f"SELECT * FROM {read_parquet_sql(reference, model)}").fetchall()
+        )
+    assert hive_folder("p", "四川/省 50%") == "p=%E5%9B%9B%E5%B7%9D%2F%E7%9C%81%2050%25"
+    eleven = pq.read_table(snapshot / "analytics" / "persons" / "hukou_province=11" / "data_0.parquet")
+    assert eleven.column("person_id").to_pylist() == ["P3a", "P2a"]  # as the relation gives them
+    manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tables"]["persons"]["sorted"] is False
+    assert manifest["tables"]["persons"]["rows"] == 4
+    assert manifest["tables"]["assistance_cases"]["rows"] == 0  # an empty one keeps its schema
 
 
 def test_second_publish_swaps_current_and_leaves_the_first_untouched(con, tmp_path):
