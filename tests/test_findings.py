@@ -8,10 +8,12 @@ from warehouses import SAMPLE, ingest_landing
 from matching.linkage import link_full
 from matching.person_ids import assign_person_ids
 from matching.training import load
+from oneperson import findings
 from oneperson.finding_evaluation import score_findings
 from oneperson.findings import build_findings
 from oneperson.warehouse import connect
 from schemas.derive import column_names
+from schemas.sources import SOURCES
 from schemas.store import STORE_TABLES
 
 
@@ -126,3 +128,37 @@ def test_payments_without_a_valid_id_are_placed_with_the_enrollment_they_pay(
         JOIN profile_records AS r USING (source, record_key)
         JOIN payment_placements AS p ON p.profile_id = r.profile_id""").pl()
     assert probabilities["link_probability"].is_not_null().all()
+
+
+def test_the_linked_sources_carry_the_columns_their_readers_use(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules and the store read no identity column of a source (those come from std_identity),
+    so a refresh's linked sources leave them out; a reader's `*` keeps every column."""
+    read = findings.columns_read()
+    assert set(read) == set(SOURCES)
+    assert {"scheme", "coverage_year", "insured_region_code", "terminated_on", "_batch"} <= read["enrollment"]
+    assert {"amount", "payer_type", "_batch"} <= read["tax"]
+    findings.linked_sources(warehouse, materialised=True)
+    try:
+        for source, used in read.items():
+            assert not used & {"id_number", "name", "phone", "address", "_file", "_line"}, source
+            present = {d[0] for d in warehouse.execute(f"DESCRIBE current_{source}").fetchall()}
+            kept = {d[0] for d in warehouse.execute(f"DESCRIBE {source}").fetchall()}
+            assert kept == used & present | {"record_key", "person", "link_probability"}
+    finally:
+        findings.linked_sources(warehouse)  # views again, as the module's warehouse had them
+    reader = tmp_path / "reader.sql"
+    reader.write_text(
+        """CREATE TEMP VIEW v AS SELECT t.* FROM tax AS t JOIN education AS e USING (stage);
+        CREATE TEMP VIEW w AS SELECT 1 FROM civil_affairs AS c
+        WHERE EXISTS (SELECT 1 FROM rules_record AS r WHERE r.birth_date = c.effective_to)"""
+    )
+    monkeypatch.setattr(findings, "READERS", (reader,))
+    findings.columns_read.cache_clear()
+    try:
+        read = findings.columns_read()
+        assert read["tax"] is None and read["education"] == {"stage"} and read["enrollment"] == set()
+        assert read["civil_affairs"] == {"effective_to"}  # named by a subquery
+    finally:
+        findings.columns_read.cache_clear()
