@@ -56,16 +56,12 @@ def columns_read() -> dict[str, frozenset[str] | None]:
     used: dict[str, set[str] | None] = {source: set() for source in SOURCES}
     for path in READERS:
         for statement in sqlglot.parse(path.read_text(encoding="utf-8"), read="duckdb"):
-            scopes = traverse_scope(statement)
-            reads = [
-                {a: t.name for a, t in scope.sources.items() if isinstance(t, exp.Table) and t.name in used}
-                for scope in scopes
-            ]
-            # a qualified column may name a source of an enclosing query (a correlated subquery)
-            anywhere = [(alias, source) for read in reads for alias, source in read.items()]
-            for scope, read in zip(scopes, reads, strict=True):
+            # a scope lists the columns of its own sources that its subqueries name, too
+            for scope in traverse_scope(statement):
+                sources = scope.sources.items()
+                read = {a: t.name for a, t in sources if isinstance(t, exp.Table) and t.name in used}
                 for table, name in _columns_named(scope):
-                    for alias, source in anywhere if table else read.items():
+                    for alias, source in read.items():
                         if table in ("", alias) and (columns := used[source]) is not None:
                             if name == "*":
                                 used[source] = None

@@ -170,7 +170,7 @@ def keep_store_tables(con: duckdb.DuckDBPyConnection, full: bool) -> dict[str, b
     for model in PER_PERSON:
         table = f"pub_{model.table}"
         kept[model.table] = _keep(con, table, f"fresh_{model.table}", full, storage_order(model))
-        con.execute(f"CREATE OR REPLACE VIEW store_{model.table} AS SELECT * FROM pub_{model.table}")
+        con.execute(f"CREATE OR REPLACE VIEW store_{model.table} AS SELECT * FROM {table}")
     return kept
 
 

@@ -381,10 +381,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[Sto
             _write_empty(con, folder, model)
         return written
     query = f"SELECT {select} FROM {quote(source)}" + (f" ORDER BY {order}" if order else "")
-    with _insertion_order_kept(con):
-        return con.execute(
-            f"COPY ({query}) TO {literal(str(folder / 'data_0.parquet'))} (FORMAT parquet, {COMPRESSION})"
-        ).fetchall()[0][0]
+    return _copy_file(con, query, folder / "data_0.parquet")
 
 
 def _write_kept(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[StoreTable]) -> int:
@@ -398,11 +395,7 @@ def _write_kept(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[Stor
     select = _typed_select(model)
     source = quote(f"store_{model.table}")
     if not model.partition_by:
-        with _insertion_order_kept(con):
-            return con.execute(
-                f"COPY (SELECT {select} FROM {source}) TO {literal(str(folder / 'data_0.parquet'))} "
-                f"(FORMAT parquet, {COMPRESSION})"
-            ).fetchall()[0][0]
+        return _copy_file(con, f"SELECT {select} FROM {source}", folder / "data_0.parquet")
     keys = [quote(c) for c in model.partition_by]
     types = duckdb_types(model)
     as_written = [f"CAST(CAST({quote(c)} AS {types[c]}) AS VARCHAR)" for c in model.partition_by]
@@ -413,21 +406,25 @@ def _write_kept(con: duckdb.DuckDBPyConnection, snapshot: Path, model: type[Stor
     if not partitions:
         _write_empty(con, folder, model)
         return 0
-    with _insertion_order_kept(con):
-        for *values, rows in partitions:
-            typed, text = values[: len(keys)], values[len(keys) :]
-            pairs = zip(keys, typed, strict=True)
-            where = " AND ".join(f"{k} IS NULL" if v is None else f"{k} = ?" for k, v in pairs)
-            part = folder.joinpath(*map(hive_folder, model.partition_by, text))
-            part.mkdir(parents=True)
-            written = con.execute(
-                f"COPY (SELECT {select} FROM {source} WHERE {where}) TO "
-                f"{literal(str(part / 'data_0.parquet'))} (FORMAT parquet, {COMPRESSION})",
-                [v for v in typed if v is not None],
-            ).fetchall()[0][0]
-            if written != rows:  # a value its own filter does not select: never drop rows silently
-                raise PublishError(f"{model.table}: {written} rows written to {part.name}, {rows} counted")
+    for *values, rows in partitions:
+        typed, text = values[: len(keys)], values[len(keys) :]
+        pairs = zip(keys, typed, strict=True)
+        where = " AND ".join(f"{k} IS NULL" if v is None else f"{k} = ?" for k, v in pairs)
+        part = folder.joinpath(*map(hive_folder, model.partition_by, text))
+        part.mkdir(parents=True)
+        query = f"SELECT {select} FROM {source} WHERE {where}"
+        written = _copy_file(con, query, part / "data_0.parquet", [v for v in typed if v is not None])
+        if written != rows:  # a value its own filter does not select: never drop rows silently
+            raise PublishError(f"{model.table}: {written} rows written to {part.name}, {rows} counted")
     return sum(rows for *_, rows in partitions)
+
+
+def _copy_file(con: duckdb.DuckDBPyConnection, query: str, file: Path, params: list | None = None) -> int:
+    """COPY `query` into one Parquet file, in the query's order. Returns the rows written."""
+    with _insertion_order_kept(con):
+        return con.execute(
+            f"COPY ({query}) TO {literal(str(file))} (FORMAT parquet, {COMPRESSION})", params or []
+        ).fetchall()[0][0]
 
 
 def hive_folder(column: str, value: str | None) -> str:
@@ -440,10 +437,8 @@ def _write_empty(con: duckdb.DuckDBPyConnection, folder: Path, model: type[Store
     """An empty partitioned table: one empty file in the all-NULL partition, to keep its schema."""
     empty = folder.joinpath(*(f"{c}={HIVE_NULL}" for c in model.partition_by))
     empty.mkdir(parents=True)
-    con.execute(
-        f"COPY (SELECT {_typed_select(model)} FROM {quote(f'store_{model.table}')} LIMIT 0) TO "
-        f"{literal(str(empty / 'data_0.parquet'))} (FORMAT parquet, {COMPRESSION})"
-    )
+    query = f"SELECT {_typed_select(model)} FROM {quote(f'store_{model.table}')} LIMIT 0"
+    _copy_file(con, query, empty / "data_0.parquet")
 
 
 @contextlib.contextmanager
